@@ -1,0 +1,46 @@
+# Quick start: `make run` serves the demo, `make test` runs every check.
+# Without DATABASE_URL both use the embedded PostgreSQL under var/pg.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+INSTALLED := $(VENV)/.installed
+WITH_DB := $(PY) -m eschool.embedded_db exec --
+
+.PHONY: run test lint typecheck pytest browser-deps seed emulator db-stop clean
+
+$(INSTALLED): requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -r requirements-dev.txt
+	touch $(INSTALLED)
+
+run: $(INSTALLED)
+	$(WITH_DB) $(PY) -m eschool.devserver
+
+test: $(INSTALLED) browser-deps lint
+	$(WITH_DB) sh -c '$(PY) -m mypy . && $(PY) -m pytest $(PYTEST_ARGS)'
+
+lint: $(INSTALLED)
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+# Browser tests drive Debian's Chromium; Playwright's own browser download
+# is not used.
+browser-deps:
+	@test -x /usr/bin/chromium || { \
+		if [ "$$(id -u)" = 0 ]; then \
+			apt-get update -q && apt-get install -y -q chromium; \
+		else \
+			echo "Chromium is missing: install the Debian package 'chromium'"; \
+			exit 1; \
+		fi; }
+
+seed: $(INSTALLED)
+	$(WITH_DB) $(PY) manage.py seed_demo
+
+db-stop: $(INSTALLED)
+	$(PY) -m eschool.embedded_db stop
+
+clean: db-stop
+	rm -rf var

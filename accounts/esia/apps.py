@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class EsiaConfig(AppConfig):
+    name = "accounts.esia"
+    label = "esia"
