@@ -16,82 +16,82 @@ import pytest
 
 from accounts.models import User
 from accounts.tests.factories import UserFactory
-from school import models as school
+from school import models as sm
 from school.tests import factories as f
 
 
 @dataclass
 class World:
-    school: school.School
-    year: school.AcademicYear
-    quarter: school.Period
-    school_class: school.SchoolClass
-    other_class: school.SchoolClass
-    subject: school.Subject
-    work_type: school.WorkType
-    control_work: school.WorkType
-    assignment: school.TeachingAssignment
-    other_assignment: school.TeachingAssignment
-    guardian: school.Guardian
+    school: sm.School
+    year: sm.AcademicYear
+    quarter: sm.Period
+    school_class: sm.SchoolClass
+    other_class: sm.SchoolClass
+    subject: sm.Subject
+    work_type: sm.WorkType
+    control_work: sm.WorkType
+    assignment: sm.TeachingAssignment
+    other_assignment: sm.TeachingAssignment
+    guardian: sm.Guardian
     guardian_user: User
-    child: school.Student
+    child: sm.Student
     child_user: User
-    other_guardian: school.Guardian
+    other_guardian: sm.Guardian
     other_guardian_user: User
-    other_child: school.Student
-    teacher: school.StaffMember
+    other_child: sm.Student
+    teacher: sm.StaffMember
     teacher_user: User
-    other_teacher: school.StaffMember
+    other_teacher: sm.StaffMember
     other_teacher_user: User
-    school_admin: school.StaffMember
+    school_admin: sm.StaffMember
     school_admin_user: User
-    other_school: school.School
-    other_school_admin: school.StaffMember
+    other_school: sm.School
+    other_school_admin: sm.StaffMember
     other_school_admin_user: User
 
 
 def _family(
-    school_obj: school.School, school_class: school.SchoolClass
-) -> tuple[school.Guardian, User, school.Student, User]:
-    guardian_user = UserFactory()
-    guardian = f.GuardianFactory(user=guardian_user)
-    child_user = UserFactory()
-    child = f.StudentFactory(user=child_user)
-    f.GuardianLinkFactory(guardian=guardian, student=child)
-    f.EnrollmentFactory(student=child, school_class=school_class)
-    f.DiaryApplicationFactory(student=child, guardian=guardian, school=school_obj)
-    f.ConsentFactory(guardian=guardian, student=child)
+    school_obj: sm.School, school_class: sm.SchoolClass
+) -> tuple[sm.Guardian, User, sm.Student, User]:
+    guardian_user = UserFactory.create()
+    guardian = f.GuardianFactory.create(user=guardian_user)
+    child_user = UserFactory.create()
+    child = f.StudentFactory.create(user=child_user)
+    f.GuardianLinkFactory.create(guardian=guardian, student=child)
+    f.EnrollmentFactory.create(student=child, school_class=school_class)
+    f.DiaryApplicationFactory.create(student=child, guardian=guardian, school=school_obj)
+    f.ConsentFactory.create(guardian=guardian, student=child)
     return guardian, guardian_user, child, child_user
 
 
 def _staff(
-    school_obj: school.School, role: str = school.StaffRole.Role.TEACHER
-) -> tuple[school.StaffMember, User]:
-    user = UserFactory()
-    member = f.StaffMemberFactory(user=user)
-    f.StaffRoleFactory(staff=member, school=school_obj, role=role)
+    school_obj: sm.School, role: str = sm.StaffRole.Role.TEACHER
+) -> tuple[sm.StaffMember, User]:
+    user = UserFactory.create()
+    member = f.StaffMemberFactory.create(user=user)
+    f.StaffRoleFactory.create(staff=member, school=school_obj, role=role)
     return member, user
 
 
 @pytest.fixture
 def world(db: None) -> World:
-    school_obj = f.SchoolFactory(short_name="Школа № 1")
-    year = f.AcademicYearFactory(school=school_obj)
-    quarter = f.PeriodFactory(academic_year=year)
+    school_obj = f.SchoolFactory.create(short_name="Школа № 1")
+    year = f.AcademicYearFactory.create(school=school_obj)
+    quarter = f.PeriodFactory.create(academic_year=year)
     for number, (start, end) in enumerate(
         [((8, 30), (9, 15)), ((9, 25), (10, 10)), ((10, 30), (11, 15))], start=1
     ):
-        f.BellFactory(
+        f.BellFactory.create(
             academic_year=year,
             lesson_number=number,
             starts_at=datetime.time(*start),
             ends_at=datetime.time(*end),
         )
-    school_class = f.SchoolClassFactory(academic_year=year, grade=5, letter="А")
-    other_class = f.SchoolClassFactory(academic_year=year, grade=6, letter="Б")
-    subject = f.SubjectFactory(school=school_obj, name="Математика", short_name="Мат")
-    work_type = f.WorkTypeFactory(school=school_obj)
-    control_work = f.WorkTypeFactory(
+    school_class = f.SchoolClassFactory.create(academic_year=year, grade=5, letter="А")
+    other_class = f.SchoolClassFactory.create(academic_year=year, grade=6, letter="Б")
+    subject = f.SubjectFactory.create(school=school_obj, name="Математика", short_name="Мат")
+    work_type = f.WorkTypeFactory.create(school=school_obj)
+    control_work = f.WorkTypeFactory.create(
         school=school_obj,
         name="Контрольная работа",
         short_name="к/р",
@@ -102,13 +102,13 @@ def world(db: None) -> World:
 
     teacher, teacher_user = _staff(school_obj)
     other_teacher, other_teacher_user = _staff(school_obj)
-    admin, admin_user = _staff(school_obj, school.StaffRole.Role.SCHOOL_ADMIN)
+    admin, admin_user = _staff(school_obj, sm.StaffRole.Role.SCHOOL_ADMIN)
     school_class.class_teacher = teacher
     school_class.save(update_fields=["class_teacher"])
-    assignment = f.TeachingAssignmentFactory(
+    assignment = f.TeachingAssignmentFactory.create(
         school_class=school_class, subject=subject, teacher=teacher
     )
-    other_assignment = f.TeachingAssignmentFactory(
+    other_assignment = f.TeachingAssignmentFactory.create(
         school_class=other_class, subject=subject, teacher=other_teacher
     )
 
@@ -117,9 +117,9 @@ def world(db: None) -> World:
         school_obj, school_class
     )
 
-    other_school = f.SchoolFactory(short_name="Школа № 2")
+    other_school = f.SchoolFactory.create(short_name="Школа № 2")
     other_admin, other_admin_user = _staff(
-        other_school, school.StaffRole.Role.SCHOOL_ADMIN
+        other_school, sm.StaffRole.Role.SCHOOL_ADMIN
     )
 
     return World(

@@ -86,7 +86,7 @@ def run_with_database(command: list[str], data_dir: Path = DEFAULT_DATA_DIR) -> 
     against that server and no embedded server is started.
     """
     if os.environ.get("DATABASE_URL"):
-        return subprocess.call(command)
+        return subprocess.call(command)  # noqa: S603
 
     environment = dict(os.environ, DATABASE_URL=start(data_dir))
     child = subprocess.Popen(command, env=environment)  # noqa: S603

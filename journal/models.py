@@ -83,8 +83,7 @@ class Lesson(models.Model):
                 name="lesson_number_range",
             ),
             models.CheckConstraint(
-                condition=Q(homework_due__isnull=True)
-                | Q(homework_due__gte=F("date")),
+                condition=Q(homework_due__isnull=True) | Q(homework_due__gte=F("date")),
                 name="lesson_homework_due_after_lesson",
             ),
         ]
@@ -262,7 +261,9 @@ class FinalMark(models.Model):
                 name="final_mark_period_only_for_period_kind",
             ),
             models.CheckConstraint(
-                condition=Q(value__in=["1", "2", "3", "4", "5", "na", "osv", "pass", "fail"]),
+                condition=Q(
+                    value__in=["1", "2", "3", "4", "5", "na", "osv", "pass", "fail"]
+                ),
                 name="final_mark_value_valid",
             ),
         ]

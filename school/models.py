@@ -9,6 +9,7 @@ zone.
 from __future__ import annotations
 
 import datetime
+
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import DateRangeField, RangeOperators
@@ -31,9 +32,7 @@ class School(models.Model):
     short_name = models.CharField("краткое название", max_length=100)
     municipality = models.CharField("муниципалитет", max_length=255, blank=True)
     address = models.CharField("адрес", max_length=500, blank=True)
-    time_zone = models.CharField(
-        "часовой пояс", max_length=64, default="Europe/Moscow"
-    )
+    time_zone = models.CharField("часовой пояс", max_length=64, default="Europe/Moscow")
     # Period-mark rounding: the minimal unrounded weighted average that
     # suggests a 5, a 4 and a 3. The default is rounding half up.
     threshold_five = models.DecimalField(
@@ -257,7 +256,9 @@ class Person(models.Model):
     first_name = models.CharField("имя", max_length=100)
     middle_name = models.CharField("отчество", max_length=100, blank=True)
     birth_date = models.DateField("дата рождения", null=True, blank=True)
-    snils = models.CharField(
+    # NULL, not "", for a person without SNILS: the unique constraint then
+    # ignores them.
+    snils = models.CharField(  # noqa: DJ001
         "СНИЛС",
         max_length=11,
         null=True,
@@ -492,6 +493,9 @@ class SubgroupMembership(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.subgroup}: {self.student}"
+
 
 class EnrollmentQuerySet(models.QuerySet["Enrollment"]):
     def active_on(self, day: datetime.date) -> EnrollmentQuerySet:
@@ -571,7 +575,9 @@ class Enrollment(models.Model):
         return f"{self.student} — {self.school_class}"
 
     def is_active_on(self, day: datetime.date) -> bool:
-        return self.start_date <= day and (self.end_date is None or day <= self.end_date)
+        return self.start_date <= day and (
+            self.end_date is None or day <= self.end_date
+        )
 
 
 class TeachingAssignment(models.Model):
@@ -648,7 +654,9 @@ class TimetableEntry(models.Model):
         return f"{self.get_weekday_display()}, {self.lesson_number}: {self.assignment}"
 
     def is_valid_on(self, day: datetime.date) -> bool:
-        return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
+        return self.valid_from <= day and (
+            self.valid_to is None or day <= self.valid_to
+        )
 
 
 class DiaryApplication(models.Model):

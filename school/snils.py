@@ -30,7 +30,10 @@ def normalize_snils(raw: str) -> str:
 
 
 def snils_check_number(first_nine: str) -> int:
-    total = sum(int(digit) * weight for digit, weight in zip(first_nine, range(9, 0, -1)))
+    total = sum(
+        int(digit) * weight
+        for digit, weight in zip(first_nine, range(9, 0, -1), strict=True)
+    )
     return (total % 101) % 100
 
 

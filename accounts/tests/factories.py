@@ -8,7 +8,7 @@ from factory.django import DjangoModelFactory
 from accounts.models import User
 
 
-class UserFactory(DjangoModelFactory):
+class UserFactory(DjangoModelFactory[User]):
     class Meta:
         model = User
         skip_postgeneration_save = True

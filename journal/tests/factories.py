@@ -16,7 +16,7 @@ from school.tests.factories import (
 )
 
 
-class LessonFactory(DjangoModelFactory):
+class LessonFactory(DjangoModelFactory[models.Lesson]):
     class Meta:
         model = models.Lesson
 
@@ -29,7 +29,7 @@ class LessonFactory(DjangoModelFactory):
     homework = "№ 245, 247"
 
 
-class MarkFactory(DjangoModelFactory):
+class MarkFactory(DjangoModelFactory[models.Mark]):
     class Meta:
         model = models.Mark
 
@@ -44,7 +44,7 @@ class MarkFactory(DjangoModelFactory):
     entered_at = factory.LazyFunction(timezone.now)
 
 
-class AttendanceFactory(DjangoModelFactory):
+class AttendanceFactory(DjangoModelFactory[models.Attendance]):
     class Meta:
         model = models.Attendance
 

@@ -18,16 +18,20 @@ def next_snils() -> str:
     return make_snils(next(_snils_numbers))
 
 
-class SchoolFactory(DjangoModelFactory):
+class SchoolFactory(DjangoModelFactory[models.School]):
     class Meta:
         model = models.School
 
-    name = factory.Sequence(lambda n: f"Муниципальное бюджетное общеобразовательное учреждение «Школа № {n + 1}»")
+    name = factory.Sequence(
+        lambda n: (
+            f"Муниципальное бюджетное общеобразовательное учреждение «Школа № {n + 1}»"
+        )
+    )
     short_name = factory.Sequence(lambda n: f"Школа № {n + 1}")
     time_zone = "Europe/Moscow"
 
 
-class AcademicYearFactory(DjangoModelFactory):
+class AcademicYearFactory(DjangoModelFactory[models.AcademicYear]):
     class Meta:
         model = models.AcademicYear
 
@@ -37,7 +41,7 @@ class AcademicYearFactory(DjangoModelFactory):
     end_date = datetime.date(2027, 5, 31)
 
 
-class PeriodFactory(DjangoModelFactory):
+class PeriodFactory(DjangoModelFactory[models.Period]):
     class Meta:
         model = models.Period
 
@@ -50,7 +54,7 @@ class PeriodFactory(DjangoModelFactory):
     end_date = datetime.date(2026, 12, 28)
 
 
-class BellFactory(DjangoModelFactory):
+class BellFactory(DjangoModelFactory[models.Bell]):
     class Meta:
         model = models.Bell
 
@@ -60,7 +64,7 @@ class BellFactory(DjangoModelFactory):
     ends_at = datetime.time(9, 15)
 
 
-class SubjectFactory(DjangoModelFactory):
+class SubjectFactory(DjangoModelFactory[models.Subject]):
     class Meta:
         model = models.Subject
 
@@ -69,7 +73,7 @@ class SubjectFactory(DjangoModelFactory):
     short_name = factory.Sequence(lambda n: f"Пр{n + 1}")
 
 
-class WorkTypeFactory(DjangoModelFactory):
+class WorkTypeFactory(DjangoModelFactory[models.WorkType]):
     class Meta:
         model = models.WorkType
         django_get_or_create = ("school", "name")
@@ -81,7 +85,7 @@ class WorkTypeFactory(DjangoModelFactory):
     is_default = True
 
 
-class StudentFactory(DjangoModelFactory):
+class StudentFactory(DjangoModelFactory[models.Student]):
     class Meta:
         model = models.Student
 
@@ -93,7 +97,7 @@ class StudentFactory(DjangoModelFactory):
     snils = factory.LazyFunction(next_snils)
 
 
-class GuardianFactory(DjangoModelFactory):
+class GuardianFactory(DjangoModelFactory[models.Guardian]):
     class Meta:
         model = models.Guardian
 
@@ -104,7 +108,7 @@ class GuardianFactory(DjangoModelFactory):
     snils = factory.LazyFunction(next_snils)
 
 
-class GuardianLinkFactory(DjangoModelFactory):
+class GuardianLinkFactory(DjangoModelFactory[models.GuardianLink]):
     class Meta:
         model = models.GuardianLink
 
@@ -113,7 +117,7 @@ class GuardianLinkFactory(DjangoModelFactory):
     relation = models.GuardianLink.Relation.MOTHER
 
 
-class StaffMemberFactory(DjangoModelFactory):
+class StaffMemberFactory(DjangoModelFactory[models.StaffMember]):
     class Meta:
         model = models.StaffMember
 
@@ -125,7 +129,7 @@ class StaffMemberFactory(DjangoModelFactory):
     position = "учитель"
 
 
-class StaffRoleFactory(DjangoModelFactory):
+class StaffRoleFactory(DjangoModelFactory[models.StaffRole]):
     class Meta:
         model = models.StaffRole
 
@@ -134,7 +138,7 @@ class StaffRoleFactory(DjangoModelFactory):
     role = models.StaffRole.Role.TEACHER
 
 
-class SchoolClassFactory(DjangoModelFactory):
+class SchoolClassFactory(DjangoModelFactory[models.SchoolClass]):
     class Meta:
         model = models.SchoolClass
 
@@ -144,7 +148,7 @@ class SchoolClassFactory(DjangoModelFactory):
     letter = factory.Sequence(lambda n: "АБВГДЕЖЗИКЛМН"[n % 13])
 
 
-class EnrollmentFactory(DjangoModelFactory):
+class EnrollmentFactory(DjangoModelFactory[models.Enrollment]):
     class Meta:
         model = models.Enrollment
 
@@ -153,7 +157,7 @@ class EnrollmentFactory(DjangoModelFactory):
     start_date = datetime.date(2026, 9, 1)
 
 
-class TeachingAssignmentFactory(DjangoModelFactory):
+class TeachingAssignmentFactory(DjangoModelFactory[models.TeachingAssignment]):
     class Meta:
         model = models.TeachingAssignment
 
@@ -165,7 +169,7 @@ class TeachingAssignmentFactory(DjangoModelFactory):
     hours_per_week = 3
 
 
-class TimetableEntryFactory(DjangoModelFactory):
+class TimetableEntryFactory(DjangoModelFactory[models.TimetableEntry]):
     class Meta:
         model = models.TimetableEntry
 
@@ -176,7 +180,7 @@ class TimetableEntryFactory(DjangoModelFactory):
     valid_from = datetime.date(2026, 9, 1)
 
 
-class DiaryApplicationFactory(DjangoModelFactory):
+class DiaryApplicationFactory(DjangoModelFactory[models.DiaryApplication]):
     class Meta:
         model = models.DiaryApplication
 
@@ -187,7 +191,7 @@ class DiaryApplicationFactory(DjangoModelFactory):
     filed_on = datetime.date(2026, 9, 1)
 
 
-class ConsentFactory(DjangoModelFactory):
+class ConsentFactory(DjangoModelFactory[models.Consent]):
     class Meta:
         model = models.Consent
 

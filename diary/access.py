@@ -1,0 +1,171 @@
+"""Who may open whose diary.
+
+Every diary view goes through :func:`get_diary_child_or_404`. A guardian sees
+the students linked to them by a GuardianLink, and a student sees themself.
+Anyone else's id is a 404, so a URL never tells whether a student exists.
+A linked student whose diary is closed is still returned, with the reason,
+so that the page can explain why the family gets the school's information
+on paper.
+"""
+
+from __future__ import annotations
+
+import datetime
+import enum
+import logging
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Prefetch, Q
+from django.http import Http404
+
+from journal.dates import local_today
+from school.models import (
+    Consent,
+    DiaryApplication,
+    Enrollment,
+    School,
+    Student,
+)
+
+logger = logging.getLogger(__name__)
+
+
+class DiaryAccess(enum.StrEnum):
+    """Whether a diary is open and, when it is closed, why."""
+
+    OPEN = "open"
+    NO_APPLICATION = "no_application"
+    REFUSED = "refused"
+    STOPPED = "stopped"
+    NO_CONSENT = "no_consent"
+    TRANSFERRED = "transferred"
+    GRADUATED = "graduated"
+    NOT_ENROLLED = "not_enrolled"
+
+
+@dataclass(frozen=True)
+class DiaryChild:
+    """A student linked to the signed-in user, with the diary's access state."""
+
+    student: Student
+    access: DiaryAccess
+    school: School | None
+    today: datetime.date
+    is_self: bool
+
+    @property
+    def is_open(self) -> bool:
+        return self.access is DiaryAccess.OPEN
+
+
+def _linked_students(user: AbstractBaseUser) -> list[Student]:
+    enrollments = Enrollment.objects.select_related("school_class__school").order_by(
+        "-start_date"
+    )
+    applications = DiaryApplication.objects.order_by("-filed_on", "-created_at", "-id")
+    consents = Consent.objects.filter(guardian__user=user)
+    students = (
+        Student.objects.filter(Q(guardian_links__guardian__user=user) | Q(user=user))
+        .distinct()
+        .order_by("last_name", "first_name", "middle_name", "id")
+        .prefetch_related(
+            Prefetch("enrollments", queryset=enrollments, to_attr="enrollments_desc"),
+            Prefetch(
+                "diary_applications",
+                queryset=applications,
+                to_attr="applications_desc",
+            ),
+            Prefetch("consents", queryset=consents, to_attr="user_consents"),
+        )
+    )
+    return list(students)
+
+
+def _enrollment_access(
+    enrollments: list[Enrollment], today: datetime.date
+) -> DiaryAccess:
+    if any(enrollment.is_active_on(today) for enrollment in enrollments):
+        return DiaryAccess.OPEN
+    ended = [e for e in enrollments if e.end_date is not None and e.end_date < today]
+    if ended:
+        last = max(ended, key=lambda enrollment: enrollment.end_date or today)
+        if last.end_reason == Enrollment.EndReason.TRANSFER:
+            return DiaryAccess.TRANSFERRED
+        if last.end_reason == Enrollment.EndReason.GRADUATION:
+            return DiaryAccess.GRADUATED
+    return DiaryAccess.NOT_ENROLLED
+
+
+def _application_access(applications: list[DiaryApplication]) -> DiaryAccess:
+    if not applications:
+        return DiaryAccess.NO_APPLICATION
+    latest = applications[0]
+    if latest.status == DiaryApplication.Status.REFUSED:
+        return DiaryAccess.REFUSED
+    if latest.status == DiaryApplication.Status.STOPPED:
+        return DiaryAccess.STOPPED
+    return DiaryAccess.OPEN
+
+
+def _consent_in_force(consents: list[Consent], today: datetime.date) -> bool:
+    return any(
+        consent.given_on <= today
+        and (consent.withdrawn_on is None or consent.withdrawn_on > today)
+        for consent in consents
+    )
+
+
+def _diary_child(student: Student, user: AbstractBaseUser) -> DiaryChild:
+    enrollments: list[Enrollment] = student.enrollments_desc  # type: ignore[attr-defined]
+    applications: list[DiaryApplication] = student.applications_desc  # type: ignore[attr-defined]
+    consents: list[Consent] = student.user_consents  # type: ignore[attr-defined]
+
+    school = enrollments[0].school_class.school if enrollments else None
+    if school is None and applications:
+        school = applications[0].school
+    today = local_today(school.time_zone if school else None)
+    is_self = student.user_id == user.pk
+
+    # A finished schooling explains more than the application that preceded it,
+    # so the enrollment is checked first.
+    access = _enrollment_access(enrollments, today)
+    if access is DiaryAccess.OPEN:
+        access = _application_access(applications)
+    if access is DiaryAccess.OPEN and not is_self:
+        if not _consent_in_force(consents, today):
+            access = DiaryAccess.NO_CONSENT
+    return DiaryChild(
+        student=student, access=access, school=school, today=today, is_self=is_self
+    )
+
+
+def diary_children(user: AbstractBaseUser | AnonymousUser) -> list[DiaryChild]:
+    """Return every student the user is linked to, with the diary's access state.
+
+    Runs four queries whatever the number of children.
+    """
+    if not user.is_authenticated:
+        return []
+    return [_diary_child(student, user) for student in _linked_students(user)]
+
+
+def get_diary_child_or_404(
+    user: AbstractBaseUser | AnonymousUser, student_id: int | None
+) -> tuple[DiaryChild | None, list[DiaryChild]]:
+    """Return the requested child and all the user's children.
+
+    Without ``student_id`` the first child whose diary is open is chosen (or
+    the first child, or None for a user with no linked students). A
+    ``student_id`` the user is not linked to raises Http404.
+    """
+    children = diary_children(user)
+    if student_id is None:
+        open_children = [child for child in children if child.is_open]
+        chosen = (open_children or children or [None])[0]
+        return chosen, children
+    for child in children:
+        if child.student.pk == student_id:
+            return child, children
+    logger.info("Diary of student %s refused to user %s", student_id, user.pk)
+    raise Http404("Ученик не найден.")
