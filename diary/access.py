@@ -64,7 +64,7 @@ def _linked_students(user: AbstractBaseUser) -> list[Student]:
         "-start_date"
     )
     applications = DiaryApplication.objects.order_by("-filed_on", "-created_at", "-id")
-    consents = Consent.objects.filter(guardian__user=user)
+    consents = Consent.objects.filter(guardian__user_id=user.pk)
     students = (
         Student.objects.filter(Q(guardian_links__guardian__user=user) | Q(user=user))
         .distinct()
@@ -132,9 +132,9 @@ def _diary_child(student: Student, user: AbstractBaseUser) -> DiaryChild:
     access = _enrollment_access(enrollments, today)
     if access is DiaryAccess.OPEN:
         access = _application_access(applications)
-    if access is DiaryAccess.OPEN and not is_self:
-        if not _consent_in_force(consents, today):
-            access = DiaryAccess.NO_CONSENT
+    consent_missing = not is_self and not _consent_in_force(consents, today)
+    if access is DiaryAccess.OPEN and consent_missing:
+        access = DiaryAccess.NO_CONSENT
     return DiaryChild(
         student=student, access=access, school=school, today=today, is_self=is_self
     )
@@ -162,10 +162,10 @@ def get_diary_child_or_404(
     children = diary_children(user)
     if student_id is None:
         open_children = [child for child in children if child.is_open]
-        chosen = (open_children or children or [None])[0]
-        return chosen, children
+        candidates = open_children or children
+        return (candidates[0] if candidates else None), children
     for child in children:
         if child.student.pk == student_id:
             return child, children
-    logger.info("Diary of student %s refused to user %s", student_id, user.pk)
+    logger.info("Diary access denied: student %s, user %s", student_id, user.pk)
     raise Http404("Ученик не найден.")

@@ -42,6 +42,15 @@ class DiaryDay:
     def is_enrolled(self) -> bool:
         return self.school_class is not None
 
+    @property
+    def is_day_off(self) -> bool:
+        """Saturday at a school with a five-day week."""
+        return (
+            self.date.weekday() == 5
+            and self.school_class is not None
+            and not self.school_class.school.works_saturday
+        )
+
 
 @dataclass
 class DiaryWeek:
@@ -94,7 +103,11 @@ def _week_lessons(
             "substitute_teacher",
         )
         .prefetch_related(
-            Prefetch("marks", queryset=marks.order_by("entered_at", "id"), to_attr="pupil_marks"),
+            Prefetch(
+                "marks",
+                queryset=marks.order_by("entered_at", "id"),
+                to_attr="pupil_marks",
+            ),
             Prefetch("attendance", queryset=attendance, to_attr="pupil_attendance"),
         )
         .order_by("date", "number", "assignment__subject__name", "id")
@@ -127,7 +140,7 @@ def diary_week(student: Student, monday: datetime.date) -> DiaryWeek:
     enrollments = list(
         Enrollment.objects.filter(student=student)
         .overlapping(first, last)
-        .select_related("school_class")
+        .select_related("school_class__school")
     )
     if not enrollments:
         days = [DiaryDay(date=day, school_class=None, holiday=None) for day in dates]

@@ -1,5 +1,10 @@
 from django.urls import path
 
+from diary import views
+
 app_name = "diary"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.week, name="week"),
+    path("<int:student_id>/week/", views.week, name="week"),
+]

@@ -13,6 +13,10 @@ from django.conf import settings
 from django.utils import timezone
 
 SCHOOL_DAYS_PER_WEEK = 6
+# Dates outside this range in a URL are treated as invalid, which also keeps
+# "previous week" arithmetic away from datetime.date.min and max.
+EARLIEST_DATE = datetime.date(2000, 1, 1)
+LATEST_DATE = datetime.date(2099, 12, 31)
 
 
 def local_today(time_zone: str | None) -> datetime.date:
@@ -25,13 +29,16 @@ def local_today(time_zone: str | None) -> datetime.date:
 
 
 def parse_iso_date(value: str | None) -> datetime.date | None:
-    """Parse ``YYYY-MM-DD``; return None for a missing or invalid value."""
+    """Parse ``YYYY-MM-DD``; return None for a missing, invalid or far-off date."""
     if not value:
         return None
     try:
-        return datetime.date.fromisoformat(value.strip())
+        day = datetime.date.fromisoformat(value.strip())
     except ValueError:
         return None
+    if not EARLIEST_DATE <= day <= LATEST_DATE:
+        return None
+    return day
 
 
 def week_start(day: datetime.date) -> datetime.date:

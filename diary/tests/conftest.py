@@ -1,0 +1,1 @@
+from journal.tests.conftest import frozen_now  # noqa: F401
