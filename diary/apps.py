@@ -3,3 +3,4 @@ from django.apps import AppConfig
 
 class DiaryConfig(AppConfig):
     name = "diary"
+    verbose_name = "Дневник"
