@@ -67,3 +67,36 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.email or f"ESIA {self.esia_oid}"
+
+
+class SignInFailure(models.Model):
+    """A refused or failed ESIA sign-in, kept for the support staff.
+
+    Only the ESIA oid and the reason are kept, never the SNILS or names.
+    """
+
+    class Reason(models.TextChoices):
+        NO_SNILS = "no_snils", "в учётной записи Госуслуг нет СНИЛС"
+        INVALID_SNILS = (
+            "invalid_snils",
+            "СНИЛС в учётной записи Госуслуг недействителен",
+        )
+        UNKNOWN_SNILS = "unknown_snils", "СНИЛС не найден в данных школ"
+        UNCONFIRMED = "unconfirmed", "учётная запись Госуслуг не подтверждена"
+        CONFLICT = "conflict", "противоречие в данных школы"
+        CANCELLED = "cancelled", "вход отменён на Госуслугах"
+        ESIA_ERROR = "esia_error", "ошибка обмена данными с Госуслугами"
+
+    esia_oid = models.CharField("идентификатор ЕСИА", max_length=32, blank=True)
+    reason = models.CharField("причина", max_length=32, choices=Reason.choices)
+    detail = models.CharField("подробности", max_length=255, blank=True)
+    created_at = models.DateTimeField("время", auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = "неудачный вход через Госуслуги"
+        verbose_name_plural = "неудачные входы через Госуслуги"
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["esia_oid", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%d.%m.%Y %H:%M} {self.get_reason_display()}"

@@ -29,13 +29,16 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django admin with the per-school admin site (school/admin_site.py).
+    "school.admin_apps.PortalAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.postgres",
+    "simple_history",
+    "import_export",
     "allauth",
     "allauth.account",
     "allauth.socialaccount",
@@ -56,6 +59,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
 ]
 
 ROOT_URLCONF = "eschool.urls"
@@ -131,7 +135,10 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="noreply@eschool.loca
 ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
 SOCIALACCOUNT_ADAPTER = "accounts.adapters.SocialAccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"email"}
-ACCOUNT_SIGNUP_FIELDS = ["email*"]
+# The password field only keeps allauth's login form a password form (for the
+# superuser). Without it the form mails one-time login codes to anybody. The
+# ESIA sign-up form asks for the e-mail address alone.
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
 ACCOUNT_EMAIL_VERIFICATION = "optional"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
@@ -140,6 +147,7 @@ SOCIALACCOUNT_AUTO_SIGNUP = False
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
 SOCIALACCOUNT_LOGIN_ON_GET = False
 SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_FORMS = {"signup": "accounts.forms.EsiaSignupForm"}
 
 # ESIA (Госуслуги). The defaults point at the local emulator that `make run`
 # starts; a real deployment sets every ESIA_* variable.
@@ -161,6 +169,14 @@ ESIA_PORTAL_CERT_FILE = env.str(
 )
 ESIA_LEEWAY_SECONDS = env.int("ESIA_LEEWAY_SECONDS", default=60)
 ESIA_TIMEOUT_SECONDS = env.float("ESIA_TIMEOUT_SECONDS", default=10.0)
+# The class that signs client_secret; see accounts/esia/signers.py.
+ESIA_SIGNER = env.str("ESIA_SIGNER", default="accounts.esia.signers.GostSigner")
+# The "esia" provider is configured here, so no SocialApp row is needed.
+SOCIALACCOUNT_PROVIDERS = {
+    "esia": {
+        "APP": {"client_id": ESIA_CLIENT_ID, "secret": "", "key": ""},
+    },
+}
 
 LOGGING = {
     "version": 1,
