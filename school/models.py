@@ -16,6 +16,7 @@ from django.contrib.postgres.fields import DateRangeField, RangeOperators
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce
+from simple_history.models import HistoricalRecords
 
 from school.snils import validate_snils
 
@@ -64,7 +65,10 @@ class School(models.Model):
 
 class AcademicYear(models.Model):
     school = models.ForeignKey(
-        School, on_delete=models.CASCADE, related_name="academic_years"
+        School,
+        on_delete=models.CASCADE,
+        related_name="academic_years",
+        verbose_name="школа",
     )
     name = models.CharField("учебный год", max_length=9)  # "2026/2027"
     start_date = models.DateField("начало")
@@ -97,7 +101,10 @@ class Period(models.Model):
         TRIMESTER = "trimester", "триместр"
 
     academic_year = models.ForeignKey(
-        AcademicYear, on_delete=models.CASCADE, related_name="periods"
+        AcademicYear,
+        on_delete=models.CASCADE,
+        related_name="periods",
+        verbose_name="учебный год",
     )
     kind = models.CharField("вид", max_length=16, choices=Kind.choices)
     number = models.PositiveSmallIntegerField("номер")
@@ -141,7 +148,10 @@ class Holiday(models.Model):
     """School holidays (каникулы) for a grade range; both end dates included."""
 
     academic_year = models.ForeignKey(
-        AcademicYear, on_delete=models.CASCADE, related_name="holidays"
+        AcademicYear,
+        on_delete=models.CASCADE,
+        related_name="holidays",
+        verbose_name="учебный год",
     )
     name = models.CharField("название", max_length=100)
     start_date = models.DateField("начало")
@@ -168,7 +178,10 @@ class Bell(models.Model):
     """Start and end time of one lesson number (расписание звонков)."""
 
     academic_year = models.ForeignKey(
-        AcademicYear, on_delete=models.CASCADE, related_name="bells"
+        AcademicYear,
+        on_delete=models.CASCADE,
+        related_name="bells",
+        verbose_name="учебный год",
     )
     lesson_number = models.PositiveSmallIntegerField("номер урока")
     starts_at = models.TimeField("начало")
@@ -197,7 +210,10 @@ class Subject(models.Model):
         PASS_FAIL = "pass_fail", "зачёт / незачёт"
 
     school = models.ForeignKey(
-        School, on_delete=models.CASCADE, related_name="subjects"
+        School,
+        on_delete=models.CASCADE,
+        related_name="subjects",
+        verbose_name="школа",
     )
     name = models.CharField("название", max_length=150)
     short_name = models.CharField("краткое название", max_length=40)
@@ -223,7 +239,10 @@ class WorkType(models.Model):
     """A kind of work a mark is given for, with its weight in averages."""
 
     school = models.ForeignKey(
-        School, on_delete=models.CASCADE, related_name="work_types"
+        School,
+        on_delete=models.CASCADE,
+        related_name="work_types",
+        verbose_name="школа",
     )
     name = models.CharField("название", max_length=100)
     short_name = models.CharField("сокращение", max_length=20)
@@ -304,10 +323,13 @@ class Student(Person):
         null=True,
         blank=True,
         related_name="student",
+        verbose_name="учётная запись",
     )
     gender = models.CharField(
         "пол", max_length=1, choices=[("M", "мужской"), ("F", "женский")], blank=True
     )
+
+    history = HistoricalRecords()
 
     class Meta(Person.Meta):
         verbose_name = "обучающийся"
@@ -324,11 +346,14 @@ class Guardian(Person):
         null=True,
         blank=True,
         related_name="guardian",
+        verbose_name="учётная запись",
     )
     phone = models.CharField("телефон", max_length=32, blank=True)
     students: models.ManyToManyField[Student, GuardianLink] = models.ManyToManyField(
         Student, through="GuardianLink", related_name="guardians"
     )
+
+    history = HistoricalRecords()
 
     class Meta(Person.Meta):
         verbose_name = "законный представитель"
@@ -344,14 +369,22 @@ class GuardianLink(models.Model):
         OTHER = "other", "иной законный представитель"
 
     guardian = models.ForeignKey(
-        Guardian, on_delete=models.CASCADE, related_name="links"
+        Guardian,
+        on_delete=models.CASCADE,
+        related_name="links",
+        verbose_name="законный представитель",
     )
     student = models.ForeignKey(
-        Student, on_delete=models.CASCADE, related_name="guardian_links"
+        Student,
+        on_delete=models.CASCADE,
+        related_name="guardian_links",
+        verbose_name="обучающийся",
     )
     relation = models.CharField(
         "кем приходится", max_length=16, choices=Relation.choices
     )
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "связь с представителем"
@@ -373,8 +406,11 @@ class StaffMember(Person):
         null=True,
         blank=True,
         related_name="staff_member",
+        verbose_name="учётная запись",
     )
     position = models.CharField("должность", max_length=150, blank=True)
+
+    history = HistoricalRecords()
 
     class Meta(Person.Meta):
         verbose_name = "сотрудник"
@@ -390,12 +426,20 @@ class StaffRole(models.Model):
         DIRECTOR = "director", "директор"
 
     staff = models.ForeignKey(
-        StaffMember, on_delete=models.CASCADE, related_name="roles"
+        StaffMember,
+        on_delete=models.CASCADE,
+        related_name="roles",
+        verbose_name="сотрудник",
     )
     school = models.ForeignKey(
-        School, on_delete=models.CASCADE, related_name="staff_roles"
+        School,
+        on_delete=models.CASCADE,
+        related_name="staff_roles",
+        verbose_name="школа",
     )
     role = models.CharField("роль", max_length=32, choices=Role.choices)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "роль сотрудника"
@@ -413,9 +457,17 @@ class StaffRole(models.Model):
 class SchoolClass(models.Model):
     """A class of one academic year, such as «5А»."""
 
-    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="classes")
+    school = models.ForeignKey(
+        School,
+        on_delete=models.CASCADE,
+        related_name="classes",
+        verbose_name="школа",
+    )
     academic_year = models.ForeignKey(
-        AcademicYear, on_delete=models.CASCADE, related_name="classes"
+        AcademicYear,
+        on_delete=models.CASCADE,
+        related_name="classes",
+        verbose_name="учебный год",
     )
     grade = models.PositiveSmallIntegerField("параллель")
     letter = models.CharField("литера", max_length=4)
@@ -453,7 +505,10 @@ class Subgroup(models.Model):
     """Part of a class taught separately (languages, technology, computing)."""
 
     school_class = models.ForeignKey(
-        SchoolClass, on_delete=models.CASCADE, related_name="subgroups"
+        SchoolClass,
+        on_delete=models.CASCADE,
+        related_name="subgroups",
+        verbose_name="класс",
     )
     name = models.CharField("название", max_length=100)
     students: models.ManyToManyField[Student, SubgroupMembership] = (
@@ -478,10 +533,16 @@ class Subgroup(models.Model):
 
 class SubgroupMembership(models.Model):
     subgroup = models.ForeignKey(
-        Subgroup, on_delete=models.CASCADE, related_name="memberships"
+        Subgroup,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name="подгруппа",
     )
     student = models.ForeignKey(
-        Student, on_delete=models.CASCADE, related_name="subgroup_memberships"
+        Student,
+        on_delete=models.CASCADE,
+        related_name="subgroup_memberships",
+        verbose_name="обучающийся",
     )
 
     class Meta:
@@ -522,10 +583,16 @@ class Enrollment(models.Model):
         OTHER = "other", "иная причина"
 
     student = models.ForeignKey(
-        Student, on_delete=models.PROTECT, related_name="enrollments"
+        Student,
+        on_delete=models.PROTECT,
+        related_name="enrollments",
+        verbose_name="обучающийся",
     )
     school_class = models.ForeignKey(
-        SchoolClass, on_delete=models.PROTECT, related_name="enrollments"
+        SchoolClass,
+        on_delete=models.PROTECT,
+        related_name="enrollments",
+        verbose_name="класс",
     )
     start_date = models.DateField("дата зачисления")
     end_date = models.DateField("дата выбытия", null=True, blank=True)
@@ -534,6 +601,13 @@ class Enrollment(models.Model):
     )
     order_number = models.CharField("номер приказа", max_length=50, blank=True)
     order_date = models.DateField("дата приказа", null=True, blank=True)
+    # The order that ended the enrollment (expulsion, transfer, promotion).
+    end_order_number = models.CharField(
+        "номер приказа о выбытии", max_length=50, blank=True
+    )
+    end_order_date = models.DateField("дата приказа о выбытии", null=True, blank=True)
+
+    history = HistoricalRecords()
 
     objects = EnrollmentQuerySet.as_manager()
 
@@ -584,7 +658,10 @@ class TeachingAssignment(models.Model):
     """Who teaches which subject to a class or to one of its subgroups."""
 
     school_class = models.ForeignKey(
-        SchoolClass, on_delete=models.CASCADE, related_name="assignments"
+        SchoolClass,
+        on_delete=models.CASCADE,
+        related_name="assignments",
+        verbose_name="класс",
     )
     subgroup = models.ForeignKey(
         Subgroup,
@@ -592,12 +669,19 @@ class TeachingAssignment(models.Model):
         null=True,
         blank=True,
         related_name="assignments",
+        verbose_name="подгруппа",
     )
     subject = models.ForeignKey(
-        Subject, on_delete=models.PROTECT, related_name="assignments"
+        Subject,
+        on_delete=models.PROTECT,
+        related_name="assignments",
+        verbose_name="предмет",
     )
     teacher = models.ForeignKey(
-        StaffMember, on_delete=models.PROTECT, related_name="assignments"
+        StaffMember,
+        on_delete=models.PROTECT,
+        related_name="assignments",
+        verbose_name="учитель",
     )
     hours_per_week = models.DecimalField(
         "часов в неделю", max_digits=3, decimal_places=1, default=1
@@ -631,7 +715,10 @@ class TimetableEntry(models.Model):
         SATURDAY = 6, "суббота"
 
     assignment = models.ForeignKey(
-        TeachingAssignment, on_delete=models.CASCADE, related_name="timetable_entries"
+        TeachingAssignment,
+        on_delete=models.CASCADE,
+        related_name="timetable_entries",
+        verbose_name="учебная нагрузка",
     )
     weekday = models.PositiveSmallIntegerField("день недели", choices=Weekday.choices)
     lesson_number = models.PositiveSmallIntegerField("номер урока")
@@ -673,7 +760,10 @@ class DiaryApplication(models.Model):
         STOPPED = "stopped", "прекращено по заявлению"
 
     student = models.ForeignKey(
-        Student, on_delete=models.CASCADE, related_name="diary_applications"
+        Student,
+        on_delete=models.CASCADE,
+        related_name="diary_applications",
+        verbose_name="обучающийся",
     )
     guardian = models.ForeignKey(
         Guardian,
@@ -681,14 +771,20 @@ class DiaryApplication(models.Model):
         null=True,
         blank=True,
         related_name="diary_applications",
+        verbose_name="законный представитель",
     )
     school = models.ForeignKey(
-        School, on_delete=models.CASCADE, related_name="diary_applications"
+        School,
+        on_delete=models.CASCADE,
+        related_name="diary_applications",
+        verbose_name="школа",
     )
     status = models.CharField("статус", max_length=16, choices=Status.choices)
     filed_on = models.DateField("дата заявления")
     reason = models.TextField("основание", blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField("записано", auto_now_add=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "заявление об электронном дневнике"
@@ -711,13 +807,21 @@ class Consent(models.Model):
     """A guardian's consent to automated processing of personal data."""
 
     guardian = models.ForeignKey(
-        Guardian, on_delete=models.CASCADE, related_name="consents"
+        Guardian,
+        on_delete=models.CASCADE,
+        related_name="consents",
+        verbose_name="законный представитель",
     )
     student = models.ForeignKey(
-        Student, on_delete=models.CASCADE, related_name="consents"
+        Student,
+        on_delete=models.CASCADE,
+        related_name="consents",
+        verbose_name="обучающийся",
     )
     given_on = models.DateField("дата согласия")
     withdrawn_on = models.DateField("дата отзыва", null=True, blank=True)
+
+    history = HistoricalRecords()
 
     objects = ConsentQuerySet.as_manager()
 
@@ -734,3 +838,53 @@ class Consent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.guardian} / {self.student}"
+
+
+class ConsentWithdrawal(models.Model):
+    """The record of a guardian's withdrawal of consent and what it erased.
+
+    The guardian's row keeps only the full name after a withdrawal, so this
+    record stores the names of the erased fields, never their values.
+    """
+
+    guardian = models.ForeignKey(
+        Guardian,
+        on_delete=models.PROTECT,
+        related_name="consent_withdrawals",
+        verbose_name="законный представитель",
+    )
+    student = models.ForeignKey(
+        Student,
+        on_delete=models.PROTECT,
+        related_name="consent_withdrawals",
+        verbose_name="обучающийся",
+    )
+    school = models.ForeignKey(
+        School,
+        on_delete=models.PROTECT,
+        related_name="consent_withdrawals",
+        verbose_name="школа",
+    )
+    withdrawn_on = models.DateField("дата отзыва")
+    statement = models.CharField("основание (заявление)", max_length=255, blank=True)
+    erased_fields = models.CharField("удалённые данные", max_length=255, blank=True)
+    unlinked_account = models.BooleanField(
+        "учётная запись ЕСИА отвязана", default=False
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="кто оформил",
+    )
+    recorded_at = models.DateTimeField("когда оформлено", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "отзыв согласия"
+        verbose_name_plural = "отзывы согласий"
+        ordering = ["-recorded_at"]
+
+    def __str__(self) -> str:
+        return f"{self.guardian} / {self.student}: {self.withdrawn_on:%d.%m.%Y}"
