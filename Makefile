@@ -44,3 +44,10 @@ db-stop: $(INSTALLED)
 
 clean: db-stop
 	rm -rf var
+
+# The diary load benchmark (not part of `make test`): a region-sized data set
+# in a separate database, gunicorn on 127.0.0.1 and timed requests. Options:
+# BENCH_ARGS="--schools 50 --pupils 25000 --port 8500". Results: docs/benchmarks.md.
+.PHONY: bench
+bench: $(INSTALLED)
+	$(WITH_DB) $(PY) -m diary.bench $(BENCH_ARGS)

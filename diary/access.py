@@ -16,7 +16,7 @@ import logging
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from django.http import Http404
 
 from journal.dates import local_today
@@ -24,6 +24,7 @@ from school.models import (
     Consent,
     DiaryApplication,
     Enrollment,
+    GuardianLink,
     School,
     Student,
 )
@@ -53,21 +54,39 @@ class DiaryChild:
     school: School | None
     today: datetime.date
     is_self: bool
+    # Newest first, with class, school and academic year loaded.
+    enrollments: tuple[Enrollment, ...] = ()
 
     @property
     def is_open(self) -> bool:
         return self.access is DiaryAccess.OPEN
 
+    @property
+    def enrollment(self) -> Enrollment | None:
+        """The enrollment in force today, else the latest one."""
+        for enrollment in self.enrollments:
+            if enrollment.is_active_on(self.today):
+                return enrollment
+        return self.enrollments[0] if self.enrollments else None
+
 
 def _linked_students(user: AbstractBaseUser) -> list[Student]:
-    enrollments = Enrollment.objects.select_related("school_class__school").order_by(
-        "-start_date"
-    )
+    enrollments = Enrollment.objects.select_related(
+        "school_class__school",
+        "school_class__academic_year",
+        "school_class__class_teacher",
+    ).order_by("-start_date")
     applications = DiaryApplication.objects.order_by("-filed_on", "-created_at", "-id")
     consents = Consent.objects.filter(guardian__user_id=user.pk)
+    # A UNION of the two id lists keeps both lookups on their indexes; an OR
+    # across the guardian-link join makes PostgreSQL scan every student.
+    linked_ids = (
+        GuardianLink.objects.filter(guardian__user_id=user.pk)
+        .values("student_id")
+        .union(Student.objects.filter(user_id=user.pk).values("id"))
+    )
     students = (
-        Student.objects.filter(Q(guardian_links__guardian__user=user) | Q(user=user))
-        .distinct()
+        Student.objects.filter(pk__in=linked_ids)
         .order_by("last_name", "first_name", "middle_name", "id")
         .prefetch_related(
             Prefetch("enrollments", queryset=enrollments, to_attr="enrollments_desc"),
@@ -136,7 +155,12 @@ def _diary_child(student: Student, user: AbstractBaseUser) -> DiaryChild:
     if access is DiaryAccess.OPEN and consent_missing:
         access = DiaryAccess.NO_CONSENT
     return DiaryChild(
-        student=student, access=access, school=school, today=today, is_self=is_self
+        student=student,
+        access=access,
+        school=school,
+        today=today,
+        is_self=is_self,
+        enrollments=tuple(enrollments),
     )
 
 
