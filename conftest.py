@@ -5,12 +5,18 @@ One school ("Школа № 1", time zone Europe/Moscow, year 2026/2027) with cl
 ``other_child`` studies in the same class. ``teacher`` teaches mathematics in
 5А; ``other_teacher`` teaches the same subject in 6Б only. ``school_admin``
 runs the school, and ``other_school_admin`` runs a second school.
+
+``browser`` is one headless Chromium for the whole session, shared by every
+browser test: Playwright's sync API allows one instance per thread.
 """
 
 from __future__ import annotations
 
 import datetime
+import os
+from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -59,7 +65,9 @@ def _family(
     child = f.StudentFactory.create(user=child_user)
     f.GuardianLinkFactory.create(guardian=guardian, student=child)
     f.EnrollmentFactory.create(student=child, school_class=school_class)
-    f.DiaryApplicationFactory.create(student=child, guardian=guardian, school=school_obj)
+    f.DiaryApplicationFactory.create(
+        student=child, guardian=guardian, school=school_obj
+    )
     f.ConsentFactory.create(guardian=guardian, student=child)
     return guardian, guardian_user, child, child_user
 
@@ -89,7 +97,9 @@ def world(db: None) -> World:
         )
     school_class = f.SchoolClassFactory.create(academic_year=year, grade=5, letter="А")
     other_class = f.SchoolClassFactory.create(academic_year=year, grade=6, letter="Б")
-    subject = f.SubjectFactory.create(school=school_obj, name="Математика", short_name="Мат")
+    subject = f.SubjectFactory.create(
+        school=school_obj, name="Математика", short_name="Мат"
+    )
     work_type = f.WorkTypeFactory.create(school=school_obj)
     control_work = f.WorkTypeFactory.create(
         school=school_obj,
@@ -118,9 +128,7 @@ def world(db: None) -> World:
     )
 
     other_school = f.SchoolFactory.create(short_name="Школа № 2")
-    other_admin, other_admin_user = _staff(
-        other_school, sm.StaffRole.Role.SCHOOL_ADMIN
-    )
+    other_admin, other_admin_user = _staff(other_school, sm.StaffRole.Role.SCHOOL_ADMIN)
 
     return World(
         school=school_obj,
@@ -150,3 +158,34 @@ def world(db: None) -> World:
         other_school_admin=other_admin,
         other_school_admin_user=other_admin_user,
     )
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+# Flags that keep Chromium off the network: this machine has none, and
+# background requests would only fail.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    if not CHROMIUM.exists():
+        pytest.fail(f"Chromium is missing at {CHROMIUM}: run `make browser-deps`.")
+    # Playwright's sync API runs an event loop in this thread; Django's ORM
+    # calls from the test body are still synchronous and safe here.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
+        )
+        yield instance
+        instance.close()

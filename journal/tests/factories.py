@@ -41,7 +41,7 @@ class MarkFactory(DjangoModelFactory[models.Mark]):
     )
     weight = factory.SelfAttribute("work_type.weight")
     author = factory.SelfAttribute("lesson.assignment.teacher")
-    entered_at = factory.LazyFunction(timezone.now)
+    entered_at = factory.LazyFunction(lambda: timezone.now())
 
 
 class AttendanceFactory(DjangoModelFactory[models.Attendance]):
