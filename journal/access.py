@@ -9,13 +9,21 @@ exist (404).
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Q
 from django.http import Http404
 
 from journal.models import Lesson
-from school.models import StaffMember
+from school.models import (
+    Enrollment,
+    SchoolClass,
+    StaffMember,
+    StaffRole,
+    Student,
+    TeachingAssignment,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -63,3 +71,173 @@ def get_editable_lesson_or_404(
     if substitute is None:  # unreachable: the filter above matched one of the two
         raise Http404("Урок не найден.")
     return lesson, substitute
+
+
+MANAGER_ROLES = (StaffRole.Role.HEAD_OF_STUDIES, StaffRole.Role.SCHOOL_ADMIN)
+
+
+@dataclass(frozen=True)
+class JournalAccess:
+    """Who opens a journal and what they may do in it.
+
+    The teacher of the assignment (or a lesson's substitute) keeps the
+    journal while a period is open. The class teacher reads every journal of
+    their class. The завуч and the school admin of the school read every
+    journal and alone change marks of a closed period.
+    """
+
+    staff: StaffMember
+    is_teacher: bool
+    is_manager: bool
+
+    def may_edit(self, closed: bool) -> bool:
+        return self.is_manager if closed else self.is_teacher
+
+
+def is_school_manager(user: AbstractBaseUser | AnonymousUser, school_id: int) -> bool:
+    if user.pk is None:
+        return False
+    return StaffRole.objects.filter(
+        staff__user_id=user.pk, school_id=school_id, role__in=MANAGER_ROLES
+    ).exists()
+
+
+def get_journal_assignment_or_404(
+    user: AbstractBaseUser | AnonymousUser, assignment_id: int
+) -> tuple[TeachingAssignment, JournalAccess]:
+    """Return a class-subject journal the user teaches or manages, or 404."""
+    assignment = None
+    if user.is_authenticated:
+        assignment = (
+            TeachingAssignment.objects.filter(pk=assignment_id)
+            .filter(
+                Q(teacher__user_id=user.pk)
+                | Q(school_class__class_teacher__user_id=user.pk)
+                | Q(
+                    school_class__school__staff_roles__staff__user_id=user.pk,
+                    school_class__school__staff_roles__role__in=MANAGER_ROLES,
+                )
+            )
+            .select_related(
+                "subject",
+                "subgroup",
+                "teacher",
+                "school_class__school",
+                "school_class__academic_year",
+            )
+            .first()
+        )
+    if assignment is None:
+        logger.info(
+            "Journal access denied: assignment %s, user %s", assignment_id, user.pk
+        )
+        raise Http404("Журнал не найден.")
+    is_teacher = assignment.teacher.user_id == user.pk
+    is_manager = is_school_manager(user, assignment.school_class.school_id)
+    staff = assignment.teacher if is_teacher else get_staff_member_or_404(user)
+    return assignment, JournalAccess(staff, is_teacher, is_manager)
+
+
+def get_journal_lesson_or_404(
+    user: AbstractBaseUser | AnonymousUser, lesson_id: int
+) -> tuple[Lesson, JournalAccess]:
+    """Return a lesson the user teaches, substitutes or manages, or raise 404."""
+    lesson = None
+    if user.is_authenticated:
+        lesson = (
+            Lesson.objects.filter(pk=lesson_id)
+            .filter(
+                Q(assignment__teacher__user_id=user.pk)
+                | Q(substitute_teacher__user_id=user.pk)
+                | Q(school_class__class_teacher__user_id=user.pk)
+                | Q(
+                    school_class__school__staff_roles__staff__user_id=user.pk,
+                    school_class__school__staff_roles__role__in=MANAGER_ROLES,
+                )
+            )
+            .select_related(
+                "assignment__subject",
+                "assignment__subgroup",
+                "assignment__teacher",
+                "substitute_teacher",
+                "school_class__school",
+                "school_class__academic_year",
+            )
+            .first()
+        )
+    if lesson is None:
+        logger.info("Journal access denied: lesson %s, user %s", lesson_id, user.pk)
+        raise Http404("Урок не найден.")
+    if lesson.assignment.teacher.user_id == user.pk:
+        staff, is_teacher = lesson.assignment.teacher, True
+    elif lesson.substitute_teacher and lesson.substitute_teacher.user_id == user.pk:
+        staff, is_teacher = lesson.substitute_teacher, True
+    else:
+        staff, is_teacher = get_staff_member_or_404(user), False
+    is_manager = is_school_manager(user, lesson.school_class.school_id)
+    return lesson, JournalAccess(staff, is_teacher, is_manager)
+
+
+def get_lesson_pupil_or_404(lesson: Lesson, student_id: int) -> Student:
+    """Return a pupil of the lesson's class (and subgroup) on its date."""
+    enrollments = Enrollment.objects.filter(
+        school_class_id=lesson.school_class_id, student_id=student_id
+    ).active_on(lesson.date)
+    students = Student.objects.filter(pk__in=enrollments.values("student_id"))
+    if lesson.assignment.subgroup_id is not None:
+        students = students.filter(
+            subgroup_memberships__subgroup_id=lesson.assignment.subgroup_id
+        )
+    student = students.first()
+    if student is None:
+        raise Http404("Ученик не найден в этом классе на дату урока.")
+    return student
+
+
+def get_class_for_class_teacher_or_404(
+    user: AbstractBaseUser | AnonymousUser, class_id: int
+) -> tuple[SchoolClass, JournalAccess]:
+    """Return a class whose class teacher (or school manager) the user is."""
+    school_class = None
+    if user.is_authenticated:
+        school_class = (
+            SchoolClass.objects.filter(pk=class_id)
+            .filter(
+                Q(class_teacher__user_id=user.pk)
+                | Q(
+                    school__staff_roles__staff__user_id=user.pk,
+                    school__staff_roles__role__in=MANAGER_ROLES,
+                )
+            )
+            .select_related("school", "academic_year", "class_teacher")
+            .first()
+        )
+    if school_class is None:
+        logger.info("Class access denied: class %s, user %s", class_id, user.pk)
+        raise Http404("Класс не найден.")
+    staff = get_staff_member_or_404(user)
+    is_manager = is_school_manager(user, school_class.school_id)
+    is_class_teacher = school_class.class_teacher_id == staff.pk
+    return school_class, JournalAccess(staff, is_class_teacher, is_manager)
+
+
+def get_managed_school_or_404(
+    user: AbstractBaseUser | AnonymousUser,
+) -> tuple[StaffRole, StaffMember]:
+    """Return the school role of a завуч or school admin, or raise Http404."""
+    role = None
+    if user.is_authenticated:
+        role = (
+            StaffRole.objects.filter(staff__user_id=user.pk, role__in=MANAGER_ROLES)
+            .select_related("school", "staff")
+            .order_by("school_id")
+            .first()
+        )
+    if role is None:
+        logger.info("School management denied to user %s", user.pk)
+        raise Http404("Страница доступна заместителю директора и администратору школы.")
+    return role, role.staff
+
+
+def is_school_manager_anywhere(staff: StaffMember) -> bool:
+    return StaffRole.objects.filter(staff=staff, role__in=MANAGER_ROLES).exists()

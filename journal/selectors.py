@@ -14,9 +14,11 @@ from school.models import (
     Enrollment,
     Holiday,
     Period,
+    SchoolClass,
     StaffMember,
     StaffRole,
     Student,
+    TeachingAssignment,
     WorkType,
 )
 
@@ -65,6 +67,29 @@ def teacher_day(staff: StaffMember, day: datetime.date) -> list[DayLesson]:
         )
         for lesson in lessons
     ]
+
+
+def teacher_journals(staff: StaffMember) -> list[TeachingAssignment]:
+    """The class-subject journals the staff member teaches, by class and subject."""
+    return list(
+        TeachingAssignment.objects.filter(teacher=staff)
+        .select_related("school_class", "subject", "subgroup")
+        .order_by(
+            "-school_class__academic_year__start_date",
+            "school_class__grade",
+            "school_class__letter",
+            "subject__name",
+            "subgroup__name",
+        )
+    )
+
+
+def class_teacher_classes(staff: StaffMember) -> list[SchoolClass]:
+    return list(
+        SchoolClass.objects.filter(class_teacher=staff).order_by(
+            "-academic_year__start_date", "grade", "letter"
+        )
+    )
 
 
 @dataclass

@@ -297,8 +297,18 @@ def _build_plan(lesson: Lesson, submission: LessonSubmission) -> _Plan:
     return plan
 
 
-def _calendar_errors(lesson: Lesson, plan: _Plan, today: datetime.date) -> list[str]:
-    """Check that marks and attendance may be set on this lesson's date."""
+def _calendar_errors(
+    lesson: Lesson,
+    plan: _Plan,
+    today: datetime.date,
+    may_edit_closed: bool = False,
+    reason: str = "",
+) -> list[str]:
+    """Check that marks and attendance may be set on this lesson's date.
+
+    A closed period is open to ``may_edit_closed`` users (the завуч, the
+    school admin) when they give a reason.
+    """
     errors = []
     when = f"{lesson.date:%d.%m.%Y}"
     # First-graders are taught without marks; attendance is still kept.
@@ -327,6 +337,13 @@ def _calendar_errors(lesson: Lesson, plan: _Plan, today: datetime.date) -> list[
                 "или попросите администратора школы настроить периоды."
             )
         elif period is not None and period.closed_on and period.closed_on <= today:
+            if may_edit_closed:
+                if not reason.strip():
+                    errors.append(
+                        f"Период «{period}» закрыт {period.closed_on:%d.%m.%Y}: "
+                        "укажите причину изменения."
+                    )
+                return errors
             errors.append(
                 f"Период «{period}» закрыт {period.closed_on:%d.%m.%Y}: изменить "
                 "отметки и посещаемость может только заместитель директора по "
@@ -459,6 +476,9 @@ def save_lesson(
     user: User,
     author: StaffMember,
     today: datetime.date,
+    *,
+    may_edit_closed: bool = False,
+    reason: str = "",
 ) -> SaveResult:
     """Save a lesson form: lesson fields, marks and attendance, all or nothing.
 
@@ -493,12 +513,14 @@ def save_lesson(
             raise JournalSaveError(
                 [conflict.message for conflict in plan.conflicts], plan.conflicts
             )
-        errors = _calendar_errors(lesson, plan, today)
+        errors = _calendar_errors(lesson, plan, today, may_edit_closed, reason)
         if errors:
             raise JournalSaveError(errors)
 
         history = _apply_marks(lesson, plan, user, author)
         history += _apply_attendance(lesson, plan, user, author)
+        for change in history:
+            change.reason = reason.strip()[:500]
         JournalChange.objects.bulk_create(history)
         lesson_changed = _apply_lesson_fields(lesson, submission)
 

@@ -13,11 +13,16 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from accounts.models import User
-from journal.access import get_editable_lesson_or_404, get_staff_member_or_404
+from journal.access import (
+    get_editable_lesson_or_404,
+    get_staff_member_or_404,
+    is_school_manager_anywhere,
+)
 from journal.dates import local_today, parse_iso_date
 from journal.forms import LessonForm, PupilRow, build_submission
 from journal.models import Lesson
 from journal.selectors import (
+    class_teacher_classes,
     lesson_bell,
     lesson_holiday,
     lesson_period,
@@ -25,6 +30,7 @@ from journal.selectors import (
     school_work_types,
     staff_time_zone,
     teacher_day,
+    teacher_journals,
 )
 from journal.services import Conflict, JournalSaveError, save_lesson
 from school.templatetags.ru_dates import plural_form
@@ -53,6 +59,9 @@ def day(request: HttpRequest) -> HttpResponse:
         "day": chosen,
         "today": today,
         "lessons": teacher_day(staff, chosen),
+        "journals": teacher_journals(staff),
+        "my_classes": class_teacher_classes(staff),
+        "manages_school": is_school_manager_anywhere(staff),
         "previous_day": chosen - datetime.timedelta(days=1),
         "next_day": chosen + datetime.timedelta(days=1),
     }
