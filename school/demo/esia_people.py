@@ -273,7 +273,7 @@ def build_people(ctx: DemoContext, cases: SpecialCases) -> _Writer:
 
     # Pupils: 14 and older with a confirmed account, younger with a child
     # account or a simplified one.
-    def current_pupil(grade: int) -> Pupil:
+    def current_pupil(grade: int, under_14: bool = False) -> Pupil:
         return next(
             p
             for p in ctx.pupils
@@ -282,12 +282,13 @@ def build_people(ctx: DemoContext, cases: SpecialCases) -> _Writer:
             and p.family is not None
             and p.family.diary == "filed"
             and p.transferred_on is None
+            and (not under_14 or _age(birth_date_of(student_of(p)), ctx.today) < 14)
         )
 
     _student_entry(writer, current_pupil(9), "дневник открыт", headline=True)
     _student_entry(writer, current_pupil(11), "дневник открыт", headline=True)
     _student_entry(writer, current_pupil(5), "дневник открыт", headline=True)
-    simplified = current_pupil(7)
+    simplified = current_pupil(7, under_14=True)
     writer.add(
         student_of(simplified),
         "student",

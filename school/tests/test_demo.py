@@ -369,3 +369,21 @@ def test_second_build_is_identical(demo, tmp_path):
     for name, digest in first.items():
         assert second[name] == digest, name
     assert (tmp_path / "people.json").read_bytes() == people.read_bytes()
+
+
+def test_people_file_account_levels_match_age(demo):
+    """Only pupils under 14 may have a simplified (P) or a child (KD) account."""
+    _, people = demo
+    today = timezone.localdate()
+    for person in json.loads(people.read_text(encoding="utf-8"))["people"]:
+        if person["role"] != "student":
+            continue
+        born = datetime.datetime.strptime(person["birth_date"], "%d.%m.%Y").date()
+        age = (
+            today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+        )
+        if person["level"] in {"P", "KD"}:
+            assert age < 14, person["label"]
+        else:
+            assert age >= 14, person["label"]
+            assert person["trusted"], person["label"]
