@@ -52,6 +52,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "eschool.middleware.RejectNullCharactersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -173,6 +174,10 @@ ESIA_LEEWAY_SECONDS = env.int("ESIA_LEEWAY_SECONDS", default=60)
 ESIA_TIMEOUT_SECONDS = env.float("ESIA_TIMEOUT_SECONDS", default=10.0)
 # The class that signs client_secret; see accounts/esia/signers.py.
 ESIA_SIGNER = env.str("ESIA_SIGNER", default="accounts.esia.signers.GostSigner")
+# For accounts.esia.signers.CommandSigner: the signing program and its
+# arguments, comma-separated, and how long one signature may take.
+ESIA_SIGNER_COMMAND = env.list("ESIA_SIGNER_COMMAND", default=[])
+ESIA_SIGNER_TIMEOUT_SECONDS = env.float("ESIA_SIGNER_TIMEOUT_SECONDS", default=5.0)
 # The "esia" provider is configured here, so no SocialApp row is needed.
 SOCIALACCOUNT_PROVIDERS = {
     "esia": {

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 
 from journal.models import Lesson
@@ -26,6 +27,19 @@ from school.models import (
 )
 
 logger = logging.getLogger(__name__)
+
+
+def _works_at_school(user_pk: Any, school_field: str) -> Exists:
+    """Match rows whose school still employs the user (any staff role).
+
+    A teacher whose roles at the school were removed keeps their teaching
+    assignments in the records, but loses the journal of that school.
+    """
+    return Exists(
+        StaffRole.objects.filter(
+            staff__user_id=user_pk, school_id=OuterRef(school_field)
+        )
+    )
 
 
 def get_staff_member_or_404(user: AbstractBaseUser | AnonymousUser) -> StaffMember:
@@ -48,6 +62,7 @@ def get_editable_lesson_or_404(
     if user.is_authenticated:
         lesson = (
             Lesson.objects.filter(pk=lesson_id)
+            .filter(_works_at_school(user.pk, "school_class__school_id"))
             .filter(
                 Q(assignment__teacher__user_id=user.pk)
                 | Q(substitute_teacher__user_id=user.pk)
@@ -110,6 +125,7 @@ def get_journal_assignment_or_404(
     if user.is_authenticated:
         assignment = (
             TeachingAssignment.objects.filter(pk=assignment_id)
+            .filter(_works_at_school(user.pk, "school_class__school_id"))
             .filter(
                 Q(teacher__user_id=user.pk)
                 | Q(school_class__class_teacher__user_id=user.pk)
@@ -146,6 +162,7 @@ def get_journal_lesson_or_404(
     if user.is_authenticated:
         lesson = (
             Lesson.objects.filter(pk=lesson_id)
+            .filter(_works_at_school(user.pk, "school_class__school_id"))
             .filter(
                 Q(assignment__teacher__user_id=user.pk)
                 | Q(substitute_teacher__user_id=user.pk)
@@ -202,6 +219,7 @@ def get_class_for_class_teacher_or_404(
     if user.is_authenticated:
         school_class = (
             SchoolClass.objects.filter(pk=class_id)
+            .filter(_works_at_school(user.pk, "school_id"))
             .filter(
                 Q(class_teacher__user_id=user.pk)
                 | Q(

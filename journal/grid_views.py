@@ -83,11 +83,18 @@ def grid(request: HttpRequest, assignment_id: int) -> HttpResponse:
 
 
 def _chosen_work_type(lesson: Lesson, raw: str | None) -> WorkType | None:
+    """Return the posted work type of the lesson's school, or None if unknown.
+
+    Only an absent or empty value means "the school's default"; anything else
+    that is not one of the school's work types is rejected by the caller.
+    """
     school_types = WorkType.objects.filter(school_id=lesson.school_class.school_id)
+    if not raw:
+        return school_types.order_by("-is_default", "name", "id").first()
     wanted = _int_or_none(raw)
-    if wanted is not None:
-        return school_types.filter(pk=wanted).first()
-    return school_types.order_by("-is_default", "name", "id").first()
+    if wanted is None:
+        return None
+    return school_types.filter(pk=wanted).first()
 
 
 def _row_summary(lesson: Lesson, student_id: int) -> dict[str, Any]:

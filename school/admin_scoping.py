@@ -20,7 +20,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from simple_history.admin import SimpleHistoryAdmin
 
 from school.admin_site import admin_school_ids
-from school.scoping import is_scoped, scope_to_schools
+from school.scoping import is_scoped, scope_to_schools, writable_in_schools
 
 
 class SchoolScopedMixin:
@@ -50,8 +50,16 @@ class SchoolScopedMixin:
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return self._is_manager(request)
 
+    def _may_write(self, request: HttpRequest, obj: Any) -> bool:
+        """Tell whether the user's schools may change ``obj`` (None: any row)."""
+        ids = admin_school_ids(request)
+        if ids is None or obj is None or not isinstance(obj, Model):
+            return True
+        rows = type(obj)._default_manager.filter(pk=obj.pk)
+        return writable_in_schools(rows, ids).exists()
+
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return self._is_manager(request)
+        return self._is_manager(request) and self._may_write(request, obj)
 
     def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
         if request.user.is_superuser:
@@ -61,7 +69,17 @@ class SchoolScopedMixin:
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         if request.user.is_superuser:
             return True
-        return self.school_staff_may_delete and self._is_manager(request)
+        return (
+            self.school_staff_may_delete
+            and self._is_manager(request)
+            and self._may_write(request, obj)
+        )
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        ids = admin_school_ids(request)
+        if ids is not None:
+            queryset = writable_in_schools(queryset, ids)
+        super().delete_queryset(request, queryset)  # type: ignore[misc]
 
     def _scoped_choices(
         self, request: HttpRequest, model: type[Model], queryset: QuerySet[Any] | None

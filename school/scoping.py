@@ -12,7 +12,7 @@ from collections.abc import Callable, Collection
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Model, OuterRef, Q, QuerySet, Subquery
 
 from school import models as sm
 
@@ -133,3 +133,53 @@ def scope_to_schools(queryset: QuerySet[Any], school_ids: SchoolIds) -> QuerySet
             f"No school scope is defined for {queryset.model.__name__}."
         ) from None
     return scope(queryset, school_ids)
+
+
+def current_student_filter(school_ids: SchoolIds, field: str = "pk") -> Q:
+    """Return a filter on ``field`` (a student id) for the schools' current students.
+
+    A student is current at the school of their latest enrollment or, before
+    the first enrollment, at a school where a diary application was filed. A
+    school the student has left still reads their records but changes none.
+    """
+    latest_school = (
+        sm.Enrollment.objects.filter(student_id=OuterRef("pk"))
+        .order_by("-start_date")
+        .values("school_class__school_id")[:1]
+    )
+    current = (
+        sm.Student.objects.annotate(latest_school=Subquery(latest_school))
+        .filter(
+            Q(latest_school__in=school_ids)
+            | Q(latest_school__isnull=True, diary_applications__school__in=school_ids)
+        )
+        .values("pk")
+    )
+    return Q(**{f"{field}__in": current})
+
+
+_STUDENT_FIELDS: dict[type[Model], str] = {
+    sm.Student: "pk",
+    sm.GuardianLink: "student_id",
+    sm.Consent: "student_id",
+}
+
+
+def writable_in_schools(
+    queryset: QuerySet[Any], school_ids: SchoolIds
+) -> QuerySet[Any]:
+    """Narrow ``queryset`` to the rows the schools may change or delete.
+
+    Records about a student (the student, their guardian links and consents,
+    and their guardians' personal data) belong to the student's current
+    school. Other models are writable wherever they are visible.
+    """
+    if queryset.model is sm.Guardian:
+        links = sm.GuardianLink.objects.filter(
+            current_student_filter(school_ids, "student_id")
+        )
+        return queryset.filter(pk__in=links.values("guardian_id"))
+    field = _STUDENT_FIELDS.get(queryset.model)
+    if field is None:
+        return queryset
+    return queryset.filter(current_student_filter(school_ids, field))

@@ -7,6 +7,8 @@ both the page and the htmx answer use it.
 
 from __future__ import annotations
 
+import json
+
 from django import template
 from django.urls import reverse
 from django.utils.html import escape
@@ -103,9 +105,11 @@ def final_cell_html(
     error: str = "",
 ) -> str:
     """The cell of a period, year, exam or certificate mark."""
-    period = period_id or ""
+    period = str(period_id or "")
     classes = "grid-final grid-cell-error" if error else "grid-final"
-    parts = [f'<td class="{classes}" id="f{kind}{period}-{student_id}">']
+    # ``kind`` may come from a refused POST, so it is escaped like any input.
+    cell_id = escape(f"f{kind}{period}-{student_id}")
+    parts = [f'<td class="{classes}" id="{cell_id}">']
     if editable:
         url = reverse("journal:final_mark", args=[assignment_id, student_id])
         version = mark.version if mark else 0
@@ -116,12 +120,14 @@ def final_cell_html(
             for value, text in FINAL_CHOICES
         )
         invalid = ' aria-invalid="true"' if error else ""
+        hx_vals = escape(
+            json.dumps({"kind": kind, "period": period, "version": str(version)})
+        )
         parts.append(
             f'<select name="value" aria-label="{escape(label)}"{invalid} '
             f'hx-post="{url}" hx-trigger="change" hx-target="closest td" '
             'hx-swap="outerHTML" hx-include="#grid-reason" '
-            f'hx-vals=\'{{"kind": "{kind}", "period": "{period}", '
-            f'"version": "{version}"}}\'>{options}</select>'
+            f'hx-vals="{hx_vals}">{options}</select>'
         )
     else:
         parts.append(escape(str(mark)) if mark else "—")
