@@ -69,10 +69,28 @@ def teacher_day(staff: StaffMember, day: datetime.date) -> list[DayLesson]:
     ]
 
 
-def teacher_journals(staff: StaffMember) -> list[TeachingAssignment]:
-    """The class-subject journals the staff member teaches, by class and subject."""
+# A school year's journals stay in the teacher's lists for this long after
+# the year ends, for exams and final marks in June.
+YEAR_AFTERMATH = datetime.timedelta(days=90)
+
+
+def _year_in_use(prefix: str, day: datetime.date) -> Q:
+    """Match rows of academic years that have begun and ended at most 90 days ago."""
+    return Q(
+        **{
+            f"{prefix}start_date__lte": day,
+            f"{prefix}end_date__gte": day - YEAR_AFTERMATH,
+        }
+    )
+
+
+def teacher_journals(
+    staff: StaffMember, day: datetime.date
+) -> list[TeachingAssignment]:
+    """The staff member's class-subject journals of the school year in use on ``day``."""
     return list(
         TeachingAssignment.objects.filter(teacher=staff)
+        .filter(_year_in_use("school_class__academic_year__", day))
         .select_related("school_class", "subject", "subgroup")
         .order_by(
             "-school_class__academic_year__start_date",
@@ -84,11 +102,11 @@ def teacher_journals(staff: StaffMember) -> list[TeachingAssignment]:
     )
 
 
-def class_teacher_classes(staff: StaffMember) -> list[SchoolClass]:
+def class_teacher_classes(staff: StaffMember, day: datetime.date) -> list[SchoolClass]:
     return list(
-        SchoolClass.objects.filter(class_teacher=staff).order_by(
-            "-academic_year__start_date", "grade", "letter"
-        )
+        SchoolClass.objects.filter(class_teacher=staff)
+        .filter(_year_in_use("academic_year__", day))
+        .order_by("-academic_year__start_date", "grade", "letter")
     )
 
 

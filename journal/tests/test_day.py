@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from django.urls import reverse
 
 from journal.tests import factories as jf
 from journal.tests.conftest import TODAY
+from school.tests import factories as f
 
 pytestmark = pytest.mark.usefixtures("frozen_now")
 
@@ -67,3 +70,29 @@ def test_anonymous_redirected(client, world):
     response = client.get(reverse("journal:day"))
 
     assert response.status_code == 302
+
+
+def test_day_lists_only_current_year_journals(client, world):
+    last_year = f.AcademicYearFactory.create(
+        school=world.school,
+        name="2025/2026",
+        start_date=datetime.date(2025, 9, 1),
+        end_date=datetime.date(2026, 5, 31),
+    )
+    old_class = f.SchoolClassFactory.create(
+        academic_year=last_year, grade=4, letter="А", class_teacher=world.teacher
+    )
+    old = f.TeachingAssignmentFactory.create(
+        school_class=old_class, subject=world.subject, teacher=world.teacher
+    )
+    client.force_login(world.teacher_user)
+
+    page = client.get(reverse("journal:day"), {"date": "2026-12-01"})
+    html = page.content.decode()
+
+    assert reverse("journal:grid", args=[world.assignment.pk]) in html
+    assert reverse("journal:grid", args=[old.pk]) not in html
+    assert "4А" not in html
+
+    june = client.get(reverse("journal:day"), {"date": "2026-06-20"}).content.decode()
+    assert reverse("journal:grid", args=[old.pk]) in june
