@@ -11,19 +11,41 @@ from allauth.account.models import EmailAddress
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.models import SocialLogin
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from accounts.esia import client
+from accounts.esia.errors import EsiaError, classify
 from accounts.esia.matching import SignInRefused
 from accounts.esia.views import PORTAL_RECORDS_KEY, refusal_response
 from accounts.models import SignInFailure, User
 from accounts.services import link_person_records, record_sign_in_failure
 
 logger = logging.getLogger(__name__)
+
+STATE_REJECTED_MESSAGE = (
+    "Не удалось войти через Госуслуги: ответ Госуслуг пришёл на страницу входа, "
+    "которая устарела, уже была использована или открыта в другом браузере. "
+    "Нажмите «Войти через Госуслуги» ещё раз."
+)
+ALREADY_REGISTERED_MESSAGE = (
+    "Учётная запись портала для вас уже создана: регистрация была отправлена "
+    "дважды или из двух окон. Нажмите «Войти через Госуслуги», чтобы войти."
+)
+EMAIL_TAKEN_MESSAGE = (
+    "Регистрация не завершена: указанный адрес электронной почты только что "
+    "занят другой учётной записью портала. Нажмите «Войти через Госуслуги» и "
+    "укажите другой адрес."
+)
+CANCELLED_MESSAGE = (
+    "Вход отменён: вы нажали «Отмена» на Госуслугах, поэтому в электронный "
+    "дневник вы не вошли. Чтобы войти, нажмите «Войти через Госуслуги»."
+)
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -137,8 +159,29 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
             raise ImmediateHttpResponse(
                 refusal_response(request, refusal, sociallogin.account.uid)
             ) from refusal
+        except IntegrityError as error:
+            # Another request won the race: the same form submitted twice, or
+            # two first sign-ins of one ESIA identity. The unique esia_oid and
+            # e-mail constraints let only one user in; this request creates
+            # nothing and explains.
+            raise ImmediateHttpResponse(
+                self._lost_registration_race(request, sociallogin)
+            ) from error
         logger.info("Registered user %s for ESIA oid %s", user.pk, user.esia_oid)
         return user
+
+    @staticmethod
+    def _lost_registration_race(
+        request: HttpRequest, sociallogin: SocialLogin
+    ) -> HttpResponse:
+        oid = sociallogin.account.uid
+        if User.objects.filter(esia_oid=oid).exists():
+            logger.info("ESIA oid %s was registered by a parallel request", oid)
+            messages.info(request, ALREADY_REGISTERED_MESSAGE)
+        else:
+            logger.info("E-mail of ESIA oid %s was taken by a parallel request", oid)
+            messages.error(request, EMAIL_TAKEN_MESSAGE)
+        return redirect("home")
 
     @staticmethod
     def _trust_esia_email(user: User, sociallogin: SocialLogin) -> None:
@@ -157,14 +200,49 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         exception: Exception | None = None,
         extra_context: dict[str, Any] | None = None,
     ) -> None:
-        """Log every failed ESIA sign-in: cancelled, bad state, ESIA errors."""
-        reason = (
-            SignInFailure.Reason.CANCELLED
-            if str(error) == "cancelled"
-            else SignInFailure.Reason.ESIA_ERROR
-        )
+        """Log every failed ESIA sign-in: cancelled, bad state, ESIA errors.
+
+        A callback whose state is missing, unknown, expired or used before,
+        and a sign-in cancelled at ESIA, go back to the start page with a
+        message; no token request is made for either. Other errors get
+        allauth's authentication error page.
+        """
+        context = extra_context or {}
+        if "state_id" in context and exception is None:
+            # allauth's callback found no stashed state for this browser:
+            # statekit keeps each state for 10 minutes and removes it on use.
+            state_id = context["state_id"]
+            problem = "unknown, expired or used" if state_id else "missing"
+            record_sign_in_failure(
+                SignInFailure.Reason.ESIA_ERROR, "", f"state {problem}"
+            )
+            messages.error(request, STATE_REJECTED_MESSAGE)
+            raise ImmediateHttpResponse(redirect("home"))
+        if str(error) == "cancelled":
+            record_sign_in_failure(
+                SignInFailure.Reason.CANCELLED,
+                "",
+                f"esia_error={request.GET.get('error', '')[:64]}",
+            )
+            messages.info(request, CANCELLED_MESSAGE)
+            raise ImmediateHttpResponse(redirect("home"))
         if exception is not None:
             detail = f"{type(exception).__name__}: {exception}"
         else:
             detail = f"error={error} esia_error={request.GET.get('error', '')}"
-        record_sign_in_failure(reason, "", detail)
+        record_sign_in_failure(SignInFailure.Reason.ESIA_ERROR, "", detail)
+        failure = classify(exception)
+        if failure is not None:
+            esia_code = exception.esia_code if isinstance(exception, EsiaError) else ""
+            raise ImmediateHttpResponse(
+                render(
+                    request,
+                    "accounts/esia_failure.html",
+                    {
+                        "failure": failure.value,
+                        "esia_code": esia_code,
+                        "timeout_seconds": f"{settings.ESIA_TIMEOUT_SECONDS:g}",
+                    },
+                    status=401,
+                )
+            )

@@ -7,6 +7,7 @@ import json
 import logging
 import re
 import secrets
+import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -20,7 +21,11 @@ from esia_emulator import pages, protocol
 from esia_emulator.clients import Client, ClientStore
 from esia_emulator.people import PeopleStore, Person
 from esia_emulator.protocol import ProtocolError
-from esia_emulator.signing import RS256, load_or_create_token_key
+from esia_emulator.signing import (
+    PUBLIC_KEY_FILE_NAMES,
+    RS256,
+    load_or_create_token_key,
+)
 from esia_emulator.tokens import DEFAULT_ISSUER, AuthorizationCode, TokenIssuer
 
 logger = logging.getLogger(__name__)
@@ -79,10 +84,38 @@ class EmulatorState:
         self.data_dir = data_dir
         self.people = PeopleStore(data_dir)
         self.clients = ClientStore(data_dir)
+        self.token_algorithm = token_algorithm
         key = load_or_create_token_key(data_dir, token_algorithm)
         self.issuer = TokenIssuer(key, issuer)
+        self._rotations = 0
         self._tickets: dict[str, AuthorizationRequest] = {}
         self._lock = threading.Lock()
+        # Test switches: every request is noted as "METHOD /path", and the
+        # back channel (/te and /rs) responds after this many seconds.
+        self.requests_seen: list[str] = []
+        self.back_channel_delay = 0.0
+
+    def note_request(self, method: str, path: str) -> None:
+        with self._lock:
+            self.requests_seen.append(f"{method} {path}")
+
+    def rotate_token_key(self) -> Path:
+        """Sign tokens with a new key, as ESIA does once a year.
+
+        Returns the file that verifies the new key (an RSA public key or a
+        GOST certificate), kept in a folder of its own under the data folder.
+        """
+        with self._lock:
+            self._rotations += 1
+            folder = self.data_dir / f"rotated-key-{self._rotations}"
+        key = load_or_create_token_key(folder, self.token_algorithm)
+        self.issuer.rotate_key(key)
+        logger.info("Rotated the token signing key to %s", folder)
+        return folder / PUBLIC_KEY_FILE_NAMES[self.token_algorithm]
+
+    def pause_back_channel(self) -> None:
+        if self.back_channel_delay > 0:
+            time.sleep(self.back_channel_delay)
 
     def open_ticket(self, request: AuthorizationRequest) -> str:
         ticket = secrets.token_urlsafe(24)
@@ -264,12 +297,14 @@ class EsiaRequestHandler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         url = urlsplit(self.path)
+        self.state.note_request("GET", url.path)
         query = protocol.parse_params(url.query)
         if url.path == "/aas/oauth2/v2/ac":
             self.authorize(query)
         elif url.path == "/idp/ext/Logout":
             self.logout(query)
         elif match := PERSON_PATH.match(url.path):
+            self.state.pause_back_channel()
             oid, collection, item_id = match.groups()
             self.person_data(oid, collection, item_id, query)
         elif url.path == "/":
@@ -281,6 +316,7 @@ class EsiaRequestHandler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         path = urlsplit(self.path).path
+        self.state.note_request("POST", path)
         form = self.read_form()
         if form is None:
             self.send_json(
@@ -293,6 +329,7 @@ class EsiaRequestHandler(BaseHTTPRequestHandler):
         elif path == "/aas/oauth2/v2/ac":
             self.choose_account(form)
         elif path == "/aas/oauth2/v3/te":
+            self.state.pause_back_channel()
             self.exchange_code(form)
         else:
             self.send_json(HTTPStatus.NOT_FOUND, {"error": "not_found"})
@@ -588,6 +625,14 @@ class EmulatorServer(ThreadingHTTPServer):
     def __init__(self, address: tuple[str, int], state: EmulatorState) -> None:
         super().__init__(address, EsiaRequestHandler)
         self.state = state
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that stopped waiting (a timeout test with a slow back
+        # channel) closed the socket before the response, which is no error.
+        if isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            logger.info("Client %s closed the connection first", client_address)
+            return
+        super().handle_error(request, client_address)
 
 
 def make_server(

@@ -7,6 +7,10 @@
         emulator.public_key_file     # the PEM that verifies its tokens
         emulator.register(client_id, [redirect_uri], certificate_pem)
         emulator.write_people([...]) # replace the people list at any time
+        emulator.requests_to("/aas/oauth2/v3/te")  # how many requests it got
+        emulator.set_back_channel_delay(2.0)       # slow /te and /rs answers
+        emulator.set_code_lifetime(0)              # every code arrives too late
+        emulator.rotate_signing_key()              # path of the new public key
 
 The server runs in a background thread on a free 127.0.0.1 port with a
 temporary data directory, deleted afterwards. People entries are
@@ -22,7 +26,7 @@ import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +34,7 @@ import pytest
 
 from esia_emulator import clients
 from esia_emulator.people import PEOPLE_FILE_NAME, Person, write_people
-from esia_emulator.server import make_server
+from esia_emulator.server import EmulatorState, make_server
 from esia_emulator.signing import PUBLIC_KEY_FILE_NAMES, RS256
 from esia_emulator.tokens import DEFAULT_ISSUER
 
@@ -44,6 +48,7 @@ class RunningEmulator:
     base_url: str
     data_dir: Path
     token_algorithm: str = RS256
+    server_state: EmulatorState | None = field(default=None, compare=False, repr=False)
 
     @property
     def public_key_file(self) -> Path:
@@ -57,6 +62,35 @@ class RunningEmulator:
         self, client_id: str, redirect_uris: Iterable[str], certificate_pem: str
     ) -> None:
         clients.register(self.data_dir, client_id, redirect_uris, certificate_pem)
+
+    def _state(self) -> EmulatorState:
+        if self.server_state is None:
+            raise RuntimeError("This emulator was not started by running_emulator.")
+        return self.server_state
+
+    def requests_to(self, path: str, method: str = "") -> int:
+        """Count the requests the emulator got for ``path``, of any method."""
+        return sum(
+            1
+            for seen in list(self._state().requests_seen)
+            if seen.split(" ", 1)[1] == path
+            and (not method or seen.startswith(method + " "))
+        )
+
+    def set_code_lifetime(self, seconds: int) -> None:
+        """Make codes issued from now on valid for ``seconds`` (0: never)."""
+        self._state().issuer.code_lifetime_seconds = seconds
+
+    def rotate_signing_key(self) -> Path:
+        """Sign tokens with a new key and return the file that verifies it.
+
+        ``public_key_file`` keeps naming the first key.
+        """
+        return self._state().rotate_token_key()
+
+    def set_back_channel_delay(self, seconds: float) -> None:
+        """Delay every ``/te`` and ``/rs`` response by ``seconds``."""
+        self._state().back_channel_delay = seconds
 
 
 @contextmanager
@@ -83,6 +117,7 @@ def running_emulator(
                 base_url=f"http://{host}:{port}",
                 data_dir=data_dir,
                 token_algorithm=token_algorithm,
+                server_state=server.state,
             )
         finally:
             server.shutdown()

@@ -62,13 +62,30 @@ class TokenIssuer:
     def __init__(self, key: TokenKey, issuer: str = DEFAULT_ISSUER) -> None:
         self.key = key
         self.issuer = issuer
+        # Seconds a code stays valid; tests shorten it to exchange a code late.
+        self.code_lifetime_seconds = CODE_LIFETIME_SECONDS
+        self._retired_keys: list[TokenKey] = []
         self._codes: dict[str, AuthorizationCode] = {}
         self._lock = threading.Lock()
+
+    def rotate_key(self, key: TokenKey) -> None:
+        """Sign new codes and tokens with ``key`` and keep reading the old ones."""
+        with self._lock:
+            self._retired_keys.append(self.key)
+            self.key = key
+
+    def _read(self, token: str) -> dict[str, Any] | None:
+        for key in (self.key, *self._retired_keys):
+            claims = decode_own_jwt(key, token)
+            if claims is not None:
+                return claims
+        return None
 
     def issue_code(
         self, person: Person, client_id: str, redirect_uri: str, scopes: list[str]
     ) -> str:
         now = int(time.time())
+        lifetime = self.code_lifetime_seconds
         session_id = str(uuid.uuid4())
         claims = {
             "nbf": now,
@@ -77,7 +94,7 @@ class TokenIssuer:
             "iss": self.issuer,
             "urn:esia:sid": session_id,
             "urn:esia:sbj": subject_claim(person),
-            "exp": now + CODE_LIFETIME_SECONDS,
+            "exp": now + lifetime,
             "iat": now,
             "client_id": client_id,
             # ESIA codes carry no unique id, but two codes issued in the same
@@ -94,17 +111,18 @@ class TokenIssuer:
                 scopes=scopes,
                 oid=person.oid,
                 session_id=session_id,
-                expires_at=now + CODE_LIFETIME_SECONDS,
+                expires_at=now + lifetime,
             )
         return code
 
     def redeem_code(self, code: str) -> AuthorizationCode | None:
         """Mark a code used and return it; None when unknown, used or expired."""
-        if decode_own_jwt(self.key, code) is None:
+        if self._read(code) is None:
             return None
         with self._lock:
             record = self._codes.get(code)
-            if record is None or record.used or record.expires_at < time.time():
+            # A code is spent when its lifetime is over: one of 0 s never works.
+            if record is None or record.used or record.expires_at <= time.time():
                 return None
             record.used = True
             return record
@@ -145,7 +163,7 @@ class TokenIssuer:
 
     def read_access_token(self, token: str) -> dict[str, Any] | None:
         """Return the claims of a valid, unexpired access token, or None."""
-        claims = decode_own_jwt(self.key, token)
+        claims = self._read(token)
         if claims is None or "urn:esia:sbj_id" not in claims:
             return None
         if not isinstance(claims.get("exp"), int) or claims["exp"] < time.time():

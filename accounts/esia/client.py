@@ -14,8 +14,8 @@ from allauth.socialaccount.providers.oauth2.client import OAuth2Client, OAuth2Er
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from accounts.esia.errors import EsiaError
-from accounts.esia.signers import Signer, get_signer
+from accounts.esia.errors import EsiaError, esia_code_in
+from accounts.esia.signers import Signer, SigningError, get_signer
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +55,14 @@ def _signer_or_error(error_class: type[Exception]) -> Signer:
         raise error_class("The ESIA signer is not configured.") from error
 
 
+def _sign_or_error(signer: Signer, text: str, error_class: type[Exception]) -> str:
+    """Sign ``text``, turning a failed signature into a sign-in error."""
+    try:
+        return signer.sign(text)
+    except SigningError as error:
+        raise error_class(f"The client_secret could not be signed: {error}") from error
+
+
 class EsiaOAuth2Client(OAuth2Client):
     """OAuth2 client for ESIA's v2 ``/ac`` and v3 ``/te`` endpoints.
 
@@ -75,7 +83,7 @@ class EsiaOAuth2Client(OAuth2Client):
         )
         params = {
             "client_id": self.consumer_key,
-            "client_secret": signer.sign(signed),
+            "client_secret": _sign_or_error(signer, signed, OAuth2Error),
             "client_certificate_hash": signer.certificate_hash(),
             "redirect_uri": self.callback_url,
             "scope": scope_value,
@@ -110,7 +118,7 @@ class EsiaOAuth2Client(OAuth2Client):
             "client_id": self.consumer_key,
             "code": code,
             "grant_type": "authorization_code",
-            "client_secret": signer.sign(signed),
+            "client_secret": _sign_or_error(signer, signed, EsiaError),
             "client_certificate_hash": signer.certificate_hash(),
             "state": state,
             "redirect_uri": self.callback_url,
@@ -133,7 +141,10 @@ class EsiaOAuth2Client(OAuth2Client):
                 body.get("error_description") if isinstance(body, dict) else ""
             )
             status = response.status_code
-            raise EsiaError(f"Token request failed with HTTP {status}: {description}")
+            raise EsiaError(
+                f"Token request failed with HTTP {status}: {description}",
+                esia_code=esia_code_in(description),
+            )
 
         if body.get("state") != state:
             raise EsiaError("The token response state differs from the request state.")
@@ -154,7 +165,16 @@ def _get_json(url: str, access_token: str, params: dict[str, str] | None = None)
         timeout=settings.ESIA_TIMEOUT_SECONDS,
     )
     if response.status_code != 200:
-        raise EsiaError(f"GET {url} returned HTTP {response.status_code}.")
+        try:
+            code = esia_code_in(response.json().get("code"))
+        except (ValueError, AttributeError):
+            code = ""
+        path = url.split("/rs/", 1)[-1]
+        raise EsiaError(
+            f"GET /rs/{path} returned HTTP {response.status_code} {code}".rstrip(),
+            esia_code=code,
+            forbidden=response.status_code == 403,
+        )
     try:
         return response.json()
     except ValueError as error:

@@ -24,7 +24,9 @@ from __future__ import annotations
 import base64
 import datetime
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import gostcrypto
 from pyasn1.codec.der import decoder, encoder
@@ -50,10 +52,18 @@ class GostError(ValueError):
     """A key, certificate or signature that cannot be used."""
 
 
-def _curve() -> object:
+def _curve(parameters: Mapping[str, int] | None = None) -> Any:
+    """Return gostcrypto's signature object for paramSetB or the given curve.
+
+    ``parameters`` has gostcrypto's keys ``p``, ``a``, ``b``, ``m``, ``q``,
+    ``x`` and ``y``; tests pass the example curve of the standard.
+    """
     return gostcrypto.gostsignature.new(
         gostcrypto.gostsignature.MODE_256,
-        gostcrypto.gostsignature.CURVES_R_1323565_1_024_2019[CURVE_NAME],
+        dict(
+            parameters
+            or gostcrypto.gostsignature.CURVES_R_1323565_1_024_2019[CURVE_NAME]
+        ),
     )
 
 
@@ -70,31 +80,59 @@ def certificate_hash(certificate_der: bytes) -> str:
     return streebog256(certificate_der).hex().upper()
 
 
-def sign(private_key: bytes, message: bytes) -> bytes:
-    """Sign ``message`` and return the 64-byte ``s || r`` signature.
+def sign_digest(
+    private_key: bytes,
+    digest: bytes,
+    *,
+    curve: Mapping[str, int] | None = None,
+    k: bytes = b"",
+) -> bytes:
+    """Sign a digest and return the 64-byte ``s || r`` signature.
 
-    ``private_key`` is 32 bytes, big-endian.
+    ``private_key`` and ``digest`` (the number e of the standard, before the
+    reduction mod q) are 32 bytes big-endian. ``k`` is the random number of
+    the standard, 32 bytes big-endian; empty means a fresh random one, and
+    only tests of the standard's example pass it.
     """
-    digest = streebog256(message)[::-1]
-    raw = bytes(_curve().sign(bytearray(private_key), bytearray(digest)))  # type: ignore[attr-defined]
+    raw = bytes(
+        _curve(curve).sign(bytearray(private_key), bytearray(digest), bytearray(k))
+    )
     r_part, s_part = raw[:KEY_SIZE], raw[KEY_SIZE:]
     return s_part + r_part
 
 
-def verify(public_key: bytes, message: bytes, signature: bytes) -> bool:
-    """Check a 64-byte ``s || r`` signature against a big-endian X || Y key."""
+def verify_digest(
+    public_key: bytes,
+    digest: bytes,
+    signature: bytes,
+    *,
+    curve: Mapping[str, int] | None = None,
+) -> bool:
+    """Check an ``s || r`` signature of a big-endian digest; see sign_digest."""
     if len(signature) != 2 * KEY_SIZE or len(public_key) != 2 * KEY_SIZE:
         return False
-    digest = streebog256(message)[::-1]
     reordered = signature[KEY_SIZE:] + signature[:KEY_SIZE]
     try:
         return bool(
-            _curve().verify(  # type: ignore[attr-defined]
+            _curve(curve).verify(
                 bytearray(public_key), bytearray(digest), bytearray(reordered)
             )
         )
     except gostcrypto.gostsignature.GOSTSignatureError:
         return False
+
+
+def sign(private_key: bytes, message: bytes) -> bytes:
+    """Sign ``message`` and return the 64-byte ``s || r`` signature.
+
+    ``private_key`` is 32 bytes, big-endian.
+    """
+    return sign_digest(private_key, streebog256(message)[::-1])
+
+
+def verify(public_key: bytes, message: bytes, signature: bytes) -> bool:
+    """Check a 64-byte ``s || r`` signature against a big-endian X || Y key."""
+    return verify_digest(public_key, streebog256(message)[::-1], signature)
 
 
 def generate_private_key() -> bytes:
@@ -104,9 +142,11 @@ def generate_private_key() -> bytes:
     return value.to_bytes(KEY_SIZE, "big")
 
 
-def public_key_of(private_key: bytes) -> bytes:
+def public_key_of(
+    private_key: bytes, *, curve: Mapping[str, int] | None = None
+) -> bytes:
     """Return the big-endian X || Y public key of a private key."""
-    return bytes(_curve().public_key_generate(bytearray(private_key)))  # type: ignore[attr-defined]
+    return bytes(_curve(curve).public_key_generate(bytearray(private_key)))
 
 
 def _key_parameters() -> univ.Sequence:

@@ -163,3 +163,54 @@ def test_garbage_certificate_rejected() -> None:
 
     with pytest.raises(gost.GostError):
         gost.load_certificate(pem)
+
+
+# GOST R 34.10-2012, appendix A.1: the 256-bit example, with the standard's
+# test curve (not a curve used in practice) and every intermediate value.
+EXAMPLE_CURVE = {
+    "p": 0x8000000000000000000000000000000000000000000000000000000000000431,
+    "a": 0x7,
+    "b": 0x5FBFF498AA938CE739B8E022FBAFEF40563F6E6A3472FC2A514C0CE9DAE23B7E,
+    "m": 0x8000000000000000000000000000000150FE8A1892976154C59CFC193ACCF5B3,
+    "q": 0x8000000000000000000000000000000150FE8A1892976154C59CFC193ACCF5B3,
+    "x": 0x2,
+    "y": 0x8E2A8A0E65147D4BD6316030E16D19C85C97F0A9CA267122B96ABBCEA7E8FC8,
+}
+EXAMPLE_D = 0x7A929ADE789BB9BE10ED359DD39A72C11B60961F49397EEE1D19CE9891EC3B28
+EXAMPLE_QX = 0x7F2B49E270DB6D90D8595BEC458B50C58585BA1D4E9B788F6689DBD8E56FD80B
+EXAMPLE_QY = 0x26F1B489D6701DD185C8413A977B3CBBAF64D1C593D26627DFFB101A87FF77DA
+EXAMPLE_E = 0x2DFBC1B372D89A1188C09C52E0EEC61FCE52032AB1022E8E67ECE6672B043EE5
+EXAMPLE_K = 0x77105C9B20BCD3122823C8CF6FCC7B956DE33814E95B7FE64FED924594DCEAB3
+EXAMPLE_R = 0x41AA28D2F1AB148280CD9ED56FEDA41974053554A42767B83AD043FD39DC0493
+EXAMPLE_S = 0x01456C64BA4642A1653C235A98A60249BCD6D3F746B631DF928014F6C5BF9C40
+
+
+def _number(value: int) -> bytes:
+    return value.to_bytes(gost.KEY_SIZE, "big")
+
+
+def test_standard_example_public_key() -> None:
+    public_key = gost.public_key_of(_number(EXAMPLE_D), curve=EXAMPLE_CURVE)
+
+    assert public_key == _number(EXAMPLE_QX) + _number(EXAMPLE_QY)
+
+
+def test_standard_example_signature() -> None:
+    signature = gost.sign_digest(
+        _number(EXAMPLE_D),
+        _number(EXAMPLE_E),
+        curve=EXAMPLE_CURVE,
+        k=_number(EXAMPLE_K),
+    )
+
+    assert signature == _number(EXAMPLE_S) + _number(EXAMPLE_R)
+
+
+def test_standard_example_verification() -> None:
+    public_key = _number(EXAMPLE_QX) + _number(EXAMPLE_QY)
+    published = _number(EXAMPLE_S) + _number(EXAMPLE_R)
+    altered = _number(EXAMPLE_S) + _number(EXAMPLE_R + 1)
+
+    digest = _number(EXAMPLE_E)
+    assert gost.verify_digest(public_key, digest, published, curve=EXAMPLE_CURVE)
+    assert not gost.verify_digest(public_key, digest, altered, curve=EXAMPLE_CURVE)
