@@ -52,6 +52,9 @@ class DiaryDay:
     school_class: SchoolClass | None
     holiday: Holiday | None
     lessons: list[DiaryLesson] = field(default_factory=list)
+    # Timetable slots of a school day whose lessons are not in the journal
+    # yet (lessons are created ahead only as far as the school generates them).
+    planned: list[ScheduleSlot] = field(default_factory=list)
 
     @property
     def is_enrolled(self) -> bool:
@@ -168,7 +171,7 @@ def diary_week(
         enrollments = list(
             Enrollment.objects.filter(student=student)
             .overlapping(first, last)
-            .select_related("school_class__school")
+            .select_related("school_class__school", "school_class__academic_year")
         )
     else:
         enrollments = [
@@ -192,6 +195,7 @@ def diary_week(
             academic_year_id__in=year_ids, start_date__lte=last, end_date__gte=first
         )
     )
+    entries = _week_timetable(student, class_ids, first, last)
 
     days = []
     for day in dates:
@@ -218,8 +222,49 @@ def diary_week(
                     mark_changes=lesson.pupil_mark_changes,  # type: ignore[attr-defined]
                 )
             )
+        if not diary_day.lessons and diary_day.holiday is None:
+            diary_day.planned = _planned_slots(entries, bells, school_class, day)
         days.append(diary_day)
     return DiaryWeek(monday=monday, days=days)
+
+
+def _week_timetable(
+    student: Student, class_ids: list[int], first: datetime.date, last: datetime.date
+) -> list[TimetableEntry]:
+    """Return the timetable entries of the pupil's classes valid in the week."""
+    return list(
+        TimetableEntry.objects.filter(assignment__school_class_id__in=class_ids)
+        .filter(valid_from__lte=last)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=first))
+        .filter(
+            Q(assignment__subgroup__isnull=True)
+            | Q(assignment__subgroup_id__in=_pupil_subgroups(student))
+        )
+        .select_related(
+            "assignment__subject", "assignment__subgroup", "assignment__teacher"
+        )
+        .order_by("lesson_number", "assignment__subject__name", "id")
+    )
+
+
+def _planned_slots(
+    entries: list[TimetableEntry],
+    bells: dict[tuple[int, int], Bell],
+    school_class: SchoolClass,
+    day: datetime.date,
+) -> list[ScheduleSlot]:
+    year = school_class.academic_year
+    if not year.start_date <= day <= year.end_date:
+        return []
+    return [
+        ScheduleSlot(
+            entry, bells.get((school_class.academic_year_id, entry.lesson_number))
+        )
+        for entry in entries
+        if entry.assignment.school_class_id == school_class.pk
+        and entry.weekday == day.isoweekday()
+        and entry.is_valid_on(day)
+    ]
 
 
 # ----- Pupil's subjects, timetable and teachers -----------------------------

@@ -745,7 +745,7 @@ def _fill(world, size):
 
 # Each page includes one query for the header navigation.
 QUERY_LIMITS = {
-    "diary:week": 13,
+    "diary:week": 14,
     "diary:schedule": 11,
     "diary:attendance": 10,
     "diary:missed": 12,

@@ -272,7 +272,7 @@ def test_week_query_count_fixed(client, world, size, django_assert_max_num_queri
     _fill_class(world, size)
     client.force_login(world.guardian_user)
 
-    with django_assert_max_num_queries(13):
+    with django_assert_max_num_queries(14):
         response = client.get(reverse("diary:week", args=[world.child.pk]))
 
     lessons = [item for day in response.context["week"].days for item in day.lessons]
@@ -311,3 +311,33 @@ def test_five_day_school_saturday_off(client, world):
     _, page = week_page(client, world, MONDAY)
 
     assert "Выходной день." in page
+
+
+def test_day_without_lessons_shows_timetable(client, world):
+    f.TimetableEntryFactory.create(
+        assignment=world.assignment, weekday=3, lesson_number=2, room="305"
+    )
+    jf.LessonFactory.create(assignment=world.assignment, date=TUESDAY, number=1)
+
+    response, page = week_page(client, world)
+
+    days = {day.date: day for day in response.context["week"].days}
+    assert [slot.entry.lesson_number for slot in days[WEDNESDAY].planned] == [2]
+    assert days[TUESDAY].planned == []
+    assert "ещё не внесены в журнал" in page
+    assert "каб. 305" in page
+
+
+def test_holiday_shows_no_timetable(client, world):
+    f.TimetableEntryFactory.create(assignment=world.assignment, weekday=3)
+    Holiday.objects.create(
+        academic_year=world.year,
+        name="Осенние каникулы",
+        start_date=WEDNESDAY,
+        end_date=WEDNESDAY,
+    )
+
+    response, _ = week_page(client, world)
+
+    days = {day.date: day for day in response.context["week"].days}
+    assert days[WEDNESDAY].planned == []
