@@ -166,6 +166,8 @@ def test_transfer_out_explained(client, world):
 
     assert response.context["child"].access is DiaryAccess.TRANSFERRED
     assert "переводом в другую" in page
+    # The school the pupil left no longer reports on paper either.
+    assert "на бумаге" not in page
 
 
 def test_graduation_explained(client, world):
@@ -175,6 +177,7 @@ def test_graduation_explained(client, world):
 
     assert response.context["child"].access is DiaryAccess.GRADUATED
     assert "завершил обучение" in page
+    assert "на бумаге" not in page
 
 
 def test_withdrawn_consent_explained(client, world):

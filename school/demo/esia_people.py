@@ -268,7 +268,7 @@ def build_people(ctx: DemoContext, cases: SpecialCases) -> _Writer:
             writer,
             graduates[0],
             0,
-            "ребёнок окончил школу в прошлом году: видны только прошлые годы",
+            "ребёнок окончил школу в прошлом году: дневник закрыт",
         )
 
     # Pupils: 14 and older with a confirmed account, younger with a child
