@@ -788,3 +788,13 @@ def test_week_before_year_starts(client, world):
     assert response.context["week"].monday == datetime.date(2026, 8, 24)
     assert all(not day.is_enrolled for day in response.context["week"].days)
     assert "не числился в классе" in page
+
+
+def test_first_grade_finals_explain_no_marks(client, world):
+    world.school_class.grade = 1
+    world.school_class.save(update_fields=["grade"])
+    client.force_login(world.guardian_user)
+
+    page = client.get(url("diary:finals", world.child)).content.decode()
+
+    assert "безотметочное" in page
