@@ -160,7 +160,17 @@ ESIA_BASE_URL = env.str("ESIA_BASE_URL", default="http://127.0.0.1:8001")
 ESIA_CLIENT_ID = env.str("ESIA_CLIENT_ID", default="ESCHOOL")
 ESIA_SCOPES = env.list(
     "ESIA_SCOPES",
-    default=["openid", "fullname", "birthdate", "snils", "email", "contacts"],
+    default=[
+        "openid",
+        "fullname",
+        "birthdate",
+        "snils",
+        "email",
+        "contacts",
+        "kid_fullname",
+        "kid_birthdate",
+        "kid_snils",
+    ],
 )
 ESIA_ISSUER = env.str("ESIA_ISSUER", default="http://esia.gosuslugi.ru/")
 ESIA_PUBLIC_KEY_FILES = env.list(

@@ -87,7 +87,7 @@ def _year_in_use(prefix: str, day: datetime.date) -> Q:
 def teacher_journals(
     staff: StaffMember, day: datetime.date
 ) -> list[TeachingAssignment]:
-    """The staff member's class-subject journals of the school year in use on ``day``."""
+    """Return the staff member's journals of the school year in use on ``day``."""
     return list(
         TeachingAssignment.objects.filter(teacher=staff)
         .filter(_year_in_use("school_class__academic_year__", day))

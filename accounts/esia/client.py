@@ -23,6 +23,7 @@ AUTHORIZE_PATH = "/aas/oauth2/v2/ac"
 TOKEN_PATH = "/aas/oauth2/v3/te"  # noqa: S105
 PERSON_PATH = "/rs/prns/{oid}"
 CONTACTS_PATH = "/rs/prns/{oid}/ctts"
+KIDS_PATH = "/rs/prns/{oid}/kids"
 LOGOUT_PATH = "/idp/ext/Logout"
 
 
@@ -204,6 +205,25 @@ def fetch_contacts(access_token: str, oid: str) -> list[dict[str, Any]]:
     except (EsiaError, requests.RequestException) as error:
         logger.warning("ESIA contacts of oid %s are unavailable: %s", oid, error)
         return []
+    elements = body.get("elements", []) if isinstance(body, dict) else []
+    return [element for element in elements if isinstance(element, dict)]
+
+
+def fetch_children(access_token: str, oid: str) -> list[dict[str, Any]] | None:
+    """Return the children ESIA lists for a parent, or None when ESIA refuses.
+
+    The list only cross-checks the school's guardian links, so an error is
+    logged and does not stop the sign-in.
+    """
+    try:
+        body = _get_json(
+            esia_url(KIDS_PATH.format(oid=oid)),
+            access_token,
+            params={"embed": "(elements)"},
+        )
+    except (EsiaError, requests.RequestException) as error:
+        logger.warning("ESIA children of oid %s are unavailable: %s", oid, error)
+        return None
     elements = body.get("elements", []) if isinstance(body, dict) else []
     return [element for element in elements if isinstance(element, dict)]
 

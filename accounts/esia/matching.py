@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import enum
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +20,8 @@ from django.db import models
 
 from school.models import Guardian, StaffMember, Student
 from school.snils import is_valid_snils, normalize_snils
+
+logger = logging.getLogger(__name__)
 
 ADULT_AGE = 14
 
@@ -217,3 +220,46 @@ def match_person(person: EsiaPerson, today: datetime.date) -> PersonRecords:
             f"level {person.level}, kinds {sorted(records.records)}",
         )
     return records
+
+
+@dataclass(frozen=True)
+class ChildrenComparison:
+    """How ESIA's list of a parent's children agrees with the school's links."""
+
+    linked_not_in_esia: int
+    in_esia_not_linked: int
+
+
+def compare_children(
+    oid: str, guardian: Guardian, esia_children: list[dict[str, Any]]
+) -> ChildrenComparison:
+    """Compare ESIA's children of a parent with the guardian's linked students.
+
+    Access never depends on it: the school's guardian links decide whose diary
+    opens. A disagreement is logged, with counts only, so the school can check
+    its records.
+    """
+    esia_snils = set()
+    for child in esia_children:
+        try:
+            esia_snils.add(normalize_snils(str(child.get("snils") or "")))
+        except ValueError:
+            continue
+    linked = set(
+        Student.objects.filter(guardian_links__guardian=guardian)
+        .exclude(snils__isnull=True)
+        .values_list("snils", flat=True)
+    )
+    comparison = ChildrenComparison(
+        linked_not_in_esia=len(linked - esia_snils),
+        in_esia_not_linked=len(esia_snils - linked),
+    )
+    if comparison.linked_not_in_esia or comparison.in_esia_not_linked:
+        logger.info(
+            "ESIA oid %s: %s linked children not among ESIA's, %s ESIA children "
+            "not linked at school",
+            oid,
+            comparison.linked_not_in_esia,
+            comparison.in_esia_not_linked,
+        )
+    return comparison

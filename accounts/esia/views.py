@@ -21,6 +21,7 @@ from accounts.esia.client import EsiaOAuth2Client
 from accounts.esia.matching import (
     Refusal,
     SignInRefused,
+    compare_children,
     match_person,
     person_from_esia,
 )
@@ -96,6 +97,11 @@ class EsiaOAuth2Adapter(OAuth2Adapter):
             raise ImmediateHttpResponse(
                 refusal_response(request, refusal, oid)
             ) from refusal
+
+        if "guardian" in records.records:
+            children = client.fetch_children(token.token, oid)
+            if children is not None:
+                compare_children(oid, records.records["guardian"], children)
 
         extra_data = person.public_data()
         extra_data[PORTAL_RECORDS_KEY] = records.ids()
