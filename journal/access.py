@@ -1,9 +1,10 @@
-"""Which lessons a staff member may keep the journal of.
+"""Permission-checked getters for lessons, journals and classes.
 
-Every journal view goes through these getters. A lesson is editable by the
-teacher of its assignment and by its substitute teacher. For anyone else,
-including school administrators, guardians and students, the lesson does not
-exist (404).
+Every journal view goes through these getters. The teacher of an assignment
+and a lesson's substitute edit it; the class teacher, the завуч and the
+school admin read it. Each of them must still hold a staff role at the
+lesson's school. For anyone else, guardians and students included, the
+object does not exist (404).
 """
 
 from __future__ import annotations

@@ -224,7 +224,7 @@ def match_person(person: EsiaPerson, today: datetime.date) -> PersonRecords:
 
 @dataclass(frozen=True)
 class ChildrenComparison:
-    """How ESIA's list of a parent's children agrees with the school's links."""
+    """Counts of disagreement between ESIA's children of a parent and the links."""
 
     linked_not_in_esia: int
     in_esia_not_linked: int
