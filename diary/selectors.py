@@ -367,19 +367,7 @@ def weekly_schedule(student: Student, monday: datetime.date) -> ScheduleWeek:
 
     class_ids = sorted({enrollment.school_class_id for enrollment in enrollments})
     year_ids = {enrollment.school_class.academic_year_id for enrollment in enrollments}
-    entries = list(
-        TimetableEntry.objects.filter(assignment__school_class_id__in=class_ids)
-        .filter(valid_from__lte=last)
-        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=first))
-        .filter(
-            Q(assignment__subgroup__isnull=True)
-            | Q(assignment__subgroup_id__in=_pupil_subgroups(student))
-        )
-        .select_related(
-            "assignment__subject", "assignment__subgroup", "assignment__teacher"
-        )
-        .order_by("lesson_number", "assignment__subject__name", "id")
-    )
+    entries = _week_timetable(student, class_ids, first, last)
     bells = {
         (bell.academic_year_id, bell.lesson_number): bell
         for bell in Bell.objects.filter(academic_year_id__in=year_ids)
@@ -404,17 +392,8 @@ def weekly_schedule(student: Student, monday: datetime.date) -> ScheduleWeek:
             holiday=_holiday_on(holidays, school_class, day),
             outside_year=not year.start_date <= day <= year.end_date,
         )
-        if schedule_day.holiday is None and not schedule_day.outside_year:
-            schedule_day.slots = [
-                ScheduleSlot(
-                    entry,
-                    bells.get((school_class.academic_year_id, entry.lesson_number)),
-                )
-                for entry in entries
-                if entry.assignment.school_class_id == school_class.pk
-                and entry.weekday == day.isoweekday()
-                and entry.is_valid_on(day)
-            ]
+        if schedule_day.holiday is None:
+            schedule_day.slots = _planned_slots(entries, bells, school_class, day)
         days.append(schedule_day)
     return ScheduleWeek(monday=monday, days=days)
 
