@@ -206,6 +206,8 @@ def main() -> None:
             "DEBUG": "off",
             "SECRET_KEY": secrets.token_urlsafe(48),
             "CONN_MAX_AGE": "60",
+            # The benchmark speaks plain HTTP on loopback, with no TLS proxy.
+            "SECURE_SSL_REDIRECT": "off",
             "DJANGO_SETTINGS_MODULE": "eschool.settings",
         }
     )
@@ -221,6 +223,10 @@ def main() -> None:
             f"127.0.0.1:{args.port}",
             "--workers",
             str(args.workers),
+            "--worker-class",
+            "sync",
+            "--threads",
+            "1",
             "--log-level",
             "warning",
         ],
