@@ -32,6 +32,41 @@ from school.models import (
 )
 
 
+class _SchoolDayMixin:
+    """Properties shared by the diary's and the schedule's days."""
+
+    date: datetime.date
+    school_class: SchoolClass | None
+
+    @property
+    def is_day_off(self) -> bool:
+        """Saturday at a school with a five-day week."""
+        return (
+            self.date.weekday() == 5
+            and self.school_class is not None
+            and not self.school_class.school.works_saturday
+        )
+
+
+class _WeekNavigationMixin:
+    """Week bounds and neighbours shared by the diary's and the schedule's weeks."""
+
+    monday: datetime.date
+    days: Sequence[_SchoolDayMixin]
+
+    @property
+    def saturday(self) -> datetime.date:
+        return self.days[-1].date
+
+    @property
+    def previous_monday(self) -> datetime.date:
+        return self.monday - datetime.timedelta(days=7)
+
+    @property
+    def next_monday(self) -> datetime.date:
+        return self.monday + datetime.timedelta(days=7)
+
+
 @dataclass
 class DiaryLesson:
     lesson: Lesson
@@ -47,7 +82,7 @@ class DiaryLesson:
 
 
 @dataclass
-class DiaryDay:
+class DiaryDay(_SchoolDayMixin):
     date: datetime.date
     school_class: SchoolClass | None
     holiday: Holiday | None
@@ -60,32 +95,11 @@ class DiaryDay:
     def is_enrolled(self) -> bool:
         return self.school_class is not None
 
-    @property
-    def is_day_off(self) -> bool:
-        """Saturday at a school with a five-day week."""
-        return (
-            self.date.weekday() == 5
-            and self.school_class is not None
-            and not self.school_class.school.works_saturday
-        )
-
 
 @dataclass
-class DiaryWeek:
+class DiaryWeek(_WeekNavigationMixin):
     monday: datetime.date
     days: list[DiaryDay]
-
-    @property
-    def saturday(self) -> datetime.date:
-        return self.days[-1].date
-
-    @property
-    def previous_monday(self) -> datetime.date:
-        return self.monday - datetime.timedelta(days=7)
-
-    @property
-    def next_monday(self) -> datetime.date:
-        return self.monday + datetime.timedelta(days=7)
 
     @property
     def absence_count(self) -> int:
@@ -314,38 +328,18 @@ class ScheduleSlot:
 
 
 @dataclass
-class ScheduleDay:
+class ScheduleDay(_SchoolDayMixin):
     date: datetime.date
     school_class: SchoolClass | None
     holiday: Holiday | None
     outside_year: bool
     slots: list[ScheduleSlot] = field(default_factory=list)
 
-    @property
-    def is_day_off(self) -> bool:
-        return (
-            self.date.weekday() == 5
-            and self.school_class is not None
-            and not self.school_class.school.works_saturday
-        )
-
 
 @dataclass
-class ScheduleWeek:
+class ScheduleWeek(_WeekNavigationMixin):
     monday: datetime.date
     days: list[ScheduleDay]
-
-    @property
-    def saturday(self) -> datetime.date:
-        return self.days[-1].date
-
-    @property
-    def previous_monday(self) -> datetime.date:
-        return self.monday - datetime.timedelta(days=7)
-
-    @property
-    def next_monday(self) -> datetime.date:
-        return self.monday + datetime.timedelta(days=7)
 
 
 def weekly_schedule(student: Student, monday: datetime.date) -> ScheduleWeek:
