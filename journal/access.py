@@ -110,6 +110,20 @@ class JournalAccess:
         return self.is_manager if closed else self.is_teacher
 
 
+def _reads_class_journals(user_pk: Any, class_prefix: str = "") -> Q:
+    """Match classes (at ``class_prefix``) whose journals the user reads.
+
+    The class teacher reads every journal of the class, and the завуч and the
+    school admin read every journal of their school.
+    """
+    return Q(**{f"{class_prefix}class_teacher__user_id": user_pk}) | Q(
+        **{
+            f"{class_prefix}school__staff_roles__staff__user_id": user_pk,
+            f"{class_prefix}school__staff_roles__role__in": MANAGER_ROLES,
+        }
+    )
+
+
 def is_school_manager(user: AbstractBaseUser | AnonymousUser, school_id: int) -> bool:
     if user.pk is None:
         return False
@@ -129,11 +143,7 @@ def get_journal_assignment_or_404(
             .filter(_works_at_school(user.pk, "school_class__school_id"))
             .filter(
                 Q(teacher__user_id=user.pk)
-                | Q(school_class__class_teacher__user_id=user.pk)
-                | Q(
-                    school_class__school__staff_roles__staff__user_id=user.pk,
-                    school_class__school__staff_roles__role__in=MANAGER_ROLES,
-                )
+                | _reads_class_journals(user.pk, "school_class__")
             )
             .select_related(
                 "subject",
@@ -167,11 +177,7 @@ def get_journal_lesson_or_404(
             .filter(
                 Q(assignment__teacher__user_id=user.pk)
                 | Q(substitute_teacher__user_id=user.pk)
-                | Q(school_class__class_teacher__user_id=user.pk)
-                | Q(
-                    school_class__school__staff_roles__staff__user_id=user.pk,
-                    school_class__school__staff_roles__role__in=MANAGER_ROLES,
-                )
+                | _reads_class_journals(user.pk, "school_class__")
             )
             .select_related(
                 "assignment__subject",
@@ -221,13 +227,7 @@ def get_class_for_class_teacher_or_404(
         school_class = (
             SchoolClass.objects.filter(pk=class_id)
             .filter(_works_at_school(user.pk, "school_id"))
-            .filter(
-                Q(class_teacher__user_id=user.pk)
-                | Q(
-                    school__staff_roles__staff__user_id=user.pk,
-                    school__staff_roles__role__in=MANAGER_ROLES,
-                )
-            )
+            .filter(_reads_class_journals(user.pk))
             .select_related("school", "academic_year", "class_teacher")
             .first()
         )
