@@ -51,3 +51,13 @@ clean: db-stop
 .PHONY: bench
 bench: $(INSTALLED)
 	$(WITH_DB) $(PY) -m diary.bench $(BENCH_ARGS)
+
+# A streaming read replica of the DATABASE_URL server for trying the router
+# (DATABASE_REPLICA_URL) on one machine. Options: REPLICA_ARGS="--port 5441
+# --dir var/pg-replica". See docs/deployment.md.
+.PHONY: replica-start replica-stop
+replica-start: $(INSTALLED)
+	$(PY) -m eschool.replica start --primary-url "$$DATABASE_URL" $(REPLICA_ARGS)
+
+replica-stop: $(INSTALLED)
+	$(PY) -m eschool.replica stop $(REPLICA_ARGS)

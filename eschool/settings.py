@@ -68,6 +68,9 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, so that it can tell whether a view was reached. It removes
+    # itself when no read replica is configured.
+    "eschool.db_router.ReplicaPinMiddleware",
 ]
 
 ROOT_URLCONF = "eschool.urls"
@@ -116,7 +119,50 @@ else:
     raise ImproperlyConfigured("DATABASE_URL must be set when DEBUG is off.")
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+
+# A streaming read replica, switched on by DATABASE_REPLICA_URL. The router
+# (eschool/db_router.py) sends the diary, journal and school reads of GET and
+# HEAD requests there and everything else to the primary. A browser that has
+# just written reads from the primary for DATABASE_REPLICA_PIN_SECONDS.
+if "DATABASE_REPLICA_URL" in env:
+    DATABASES["replica"] = env.db_url("DATABASE_REPLICA_URL")
+    DATABASES["replica"]["CONN_MAX_AGE"] = DATABASES["default"]["CONN_MAX_AGE"]
+    DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
+    # Tests run against the primary's test database under both aliases.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["eschool.db_router.PrimaryReplicaRouter"]
+DATABASE_REPLICA_PIN_SECONDS = env.int("DATABASE_REPLICA_PIN_SECONDS", default=5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Cache and sessions. REDIS_URL moves the cache to Redis and sessions to the
+# cached_db engine, which reads a session from Redis and writes it to Redis
+# and PostgreSQL, so a Redis outage or flush signs no user out. Redis errors
+# are logged and treated as cache misses (IGNORE_EXCEPTIONS), and the short
+# socket timeouts keep a hung Redis from holding up a page for long.
+REDIS_URL = env.str("REDIS_URL", default="")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {
+                "SOCKET_CONNECT_TIMEOUT": env.float(
+                    "REDIS_CONNECT_TIMEOUT_SECONDS", default=0.25
+                ),
+                "SOCKET_TIMEOUT": env.float("REDIS_TIMEOUT_SECONDS", default=0.5),
+                "IGNORE_EXCEPTIONS": True,
+            },
+        },
+    }
+    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+    DJANGO_REDIS_LOGGER = "eschool.cache"
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+else:
+    # Each process keeps its own cache, which app servers do not share.
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    }
+    SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
@@ -291,6 +337,10 @@ LOGGING = {
     },
     "filters": {
         "redact_url_secrets": {"()": "eschool.log_redaction.RedactUrlSecrets"},
+        "throttle_repeats": {
+            "()": "eschool.log_throttle.ThrottleRepeats",
+            "interval_seconds": 60,
+        },
     },
     "handlers": {
         "console": {
@@ -302,5 +352,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        # Cache errors that django-redis ignored: several per request while
+        # Redis is down, so one a minute is logged with a count of the rest.
+        "eschool.cache": {"filters": ["throttle_repeats"]},
     },
 }
