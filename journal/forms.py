@@ -15,7 +15,7 @@ from django import forms
 from django.http import QueryDict
 
 from journal.models import Attendance, Lesson, Mark
-from journal.selectors import LessonPupil
+from journal.selectors import LessonPupil, next_lesson_date
 from journal.services import LessonSubmission, MarkEdit, MarkValue, PupilEntry
 from school.models import Subject, WorkType
 
@@ -39,6 +39,44 @@ ATTENDANCE_INVALID = (
 STALE_FORM = "Форма устарела: обновите страницу и внесите изменения ещё раз."
 
 
+LESSON_FIELDS = ("topic", "homework", "homework_due")
+
+
+def lesson_initial(lesson: Lesson) -> dict[str, Any]:
+    """Return the lesson form's initial values, the due date pre-filled.
+
+    An empty due date shows the date of the next lesson of the journal, the
+    value that saving homework with an empty due date stores.
+    """
+    return {
+        "topic": lesson.topic,
+        "homework": lesson.homework,
+        "homework_due": lesson.homework_due or next_lesson_date(lesson),
+        "version": lesson.version,
+    }
+
+
+def show_current_lesson_fields(data: QueryDict, lesson: Lesson) -> None:
+    """Replace the submitted topic and homework with the saved ones.
+
+    Used after a version conflict: the form then shows what is saved now,
+    with the current version, so the next save is made from it.
+    """
+    data["topic"] = lesson.topic
+    data["homework"] = lesson.homework
+    data["homework_due"] = (
+        f"{lesson.homework_due:%Y-%m-%d}" if lesson.homework_due else ""
+    )
+    data["version"] = str(lesson.version)
+
+
+def typed_lesson_fields_note(data: QueryDict) -> str:
+    """Describe the topic and homework the teacher sent, for a rejected save."""
+    topic = data.get("topic", "")[:500]
+    homework = data.get("homework", "")[:1000]
+    return f"Вы вводили: тема «{topic}», задание «{homework}»."
+
+
 class LessonForm(forms.Form):
     topic = forms.CharField(
         label="Тема урока",
@@ -54,8 +92,23 @@ class LessonForm(forms.Form):
     homework_due = forms.DateField(
         label="Сдать к",
         required=False,
+        help_text=(
+            "Пустой срок — дата следующего урока по этому предмету. Срок "
+            "хранится только вместе с заданием."
+        ),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={"invalid": "Срок сдачи: укажите дату в виде ГГГГ-ММ-ДД."},
+    )
+
+    version = forms.IntegerField(
+        required=True,
+        min_value=1,
+        widget=forms.HiddenInput,
+        error_messages={
+            "invalid": STALE_FORM,
+            "required": STALE_FORM,
+            "min_value": STALE_FORM,
+        },
     )
 
     def __init__(self, *args: Any, lesson: Lesson, **kwargs: Any) -> None:
@@ -291,7 +344,7 @@ def build_submission(form: LessonForm, rows: list[PupilRow]) -> LessonSubmission
     submission = LessonSubmission()
     if isinstance(form.data, QueryDict):
         submission.vanished_mark_ids = _vanished_mark_ids(form.data, rows)
-    for name in ("topic", "homework", "homework_due"):
+    for name in LESSON_FIELDS:
         # A field missing from the POST is left as it is, not cleared.
         if form.add_prefix(name) not in form.data:
             continue
@@ -299,6 +352,8 @@ def build_submission(form: LessonForm, rows: list[PupilRow]) -> LessonSubmission
         submission.lesson_fields[name] = (
             value.strip() if isinstance(value, str) else value
         )
+    if submission.lesson_fields:
+        submission.lesson_version = form.cleaned_data.get("version")
     for row in rows:
         entry = row.entry()
         if entry is not None:

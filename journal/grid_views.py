@@ -78,6 +78,9 @@ def grid(request: HttpRequest, assignment_id: int) -> HttpResponse:
             closed=closed,
             editable=access.may_edit(closed) and not request.GET.get("print"),
             needs_reason=closed and access.is_manager,
+            # The teacher of the journal sets topics and homework from the
+            # column heads; the lesson page also lets a substitute do it.
+            edits_topics=access.is_teacher and not request.GET.get("print"),
         )
     return render(request, "journal/grid.html", context)
 

@@ -12,7 +12,11 @@ from django.db.models import Exists, OuterRef, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import (
+    require_GET,
+    require_http_methods,
+    require_POST,
+)
 
 from journal.access import get_managed_school_or_404
 from journal.dates import local_today, parse_iso_date
@@ -38,7 +42,8 @@ logger = logging.getLogger(__name__)
 GAPS_SHOWN = 200
 
 
-def _current_year(school_id: int, today: datetime.date) -> AcademicYear | None:
+def current_year(school_id: int, today: datetime.date) -> AcademicYear | None:
+    """Return the latest academic year begun by ``today``, else the latest one."""
     years = AcademicYear.objects.filter(school_id=school_id).order_by("-start_date")
     return years.filter(start_date__lte=today).first() or years.first()
 
@@ -50,7 +55,7 @@ def school_overview(request: HttpRequest) -> HttpResponse:
     role, _staff = get_managed_school_or_404(request.user)
     school = role.school
     today = local_today(school.time_zone)
-    year = _current_year(school.pk, today)
+    year = current_year(school.pk, today)
     assignments: list[TeachingAssignment] = []
     periods: list[Period] = []
     gaps: list[Lesson] = []
@@ -107,9 +112,6 @@ def school_overview(request: HttpRequest) -> HttpResponse:
         "periods": periods,
         "gaps": gaps,
         "gaps_limit": GAPS_SHOWN,
-        "teachers": StaffMember.objects.filter(roles__school=school)
-        .distinct()
-        .order_by("last_name", "first_name"),
     }
     return render(request, "journal/school.html", context)
 
@@ -119,7 +121,7 @@ def school_overview(request: HttpRequest) -> HttpResponse:
 def generate(request: HttpRequest) -> HttpResponse:
     role, _staff = get_managed_school_or_404(request.user)
     today = local_today(role.school.time_zone)
-    year = _current_year(role.school_id, today)
+    year = current_year(role.school_id, today)
     first = parse_iso_date(request.POST.get("first"))
     last = parse_iso_date(request.POST.get("last"))
     if year is None or first is None or last is None:
@@ -174,36 +176,73 @@ def period_close(request: HttpRequest, period_id: int) -> HttpResponse:
     return redirect("journal:school")
 
 
-@login_required
-@require_POST
-def lesson_change(request: HttpRequest, lesson_id: int) -> HttpResponse:
-    """Set a substitute teacher or cancel a lesson of the school."""
-    role, _staff = get_managed_school_or_404(request.user)
+def _managed_lesson_or_404(school_id: int, lesson_id: int) -> Lesson:
     lesson = (
-        Lesson.objects.filter(pk=lesson_id, school_class__school=role.school)
-        .select_related("assignment")
+        Lesson.objects.filter(pk=lesson_id, school_class__school_id=school_id)
+        .select_related(
+            "school_class",
+            "assignment__subject",
+            "assignment__subgroup",
+            "assignment__teacher",
+            "substitute_teacher",
+        )
         .first()
     )
     if lesson is None:
         raise Http404("Урок не найден.")
+    return lesson
+
+
+def _render_lesson_change(
+    request: HttpRequest, lesson: Lesson, error: str = "", status: int = 200
+) -> HttpResponse:
+    context = {
+        "lesson": lesson,
+        "error": error,
+        "teachers": StaffMember.objects.filter(
+            roles__school_id=lesson.school_class.school_id
+        )
+        .distinct()
+        .order_by("last_name", "first_name", "id"),
+        "back": f"{reverse('journal:school')}?date={lesson.date:%Y-%m-%d}",
+    }
+    return render(request, "journal/lesson_change.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def lesson_change(request: HttpRequest, lesson_id: int) -> HttpResponse:
+    """Set a substitute teacher or cancel one lesson of the school.
+
+    The form lives on its own page: a select of every teacher in each row of
+    the school page made that page grow with teachers × lessons.
+    """
+    role, _staff = get_managed_school_or_404(request.user)
+    lesson = _managed_lesson_or_404(role.school_id, lesson_id)
+    if request.method != "POST":
+        return _render_lesson_change(request, lesson)
+
     raw = request.POST.get("substitute", "")
     substitute = None
     if raw:
         substitute = StaffMember.objects.filter(
-            pk=int(raw) if raw.isdigit() else 0, roles__school=role.school
+            pk=int(raw) if raw.isdigit() and len(raw) < 12 else 0,
+            roles__school=role.school,
         ).first()
         if substitute is None:
-            messages.error(request, "Учитель не найден в этой школе.")
-            return redirect("journal:school")
+            error = "Учитель не найден в этой школе: выберите учителя из списка."
+            return _render_lesson_change(request, lesson, error, status=400)
     try:
         with transaction.atomic():
             set_substitute(lesson, substitute)
             set_cancelled(lesson, request.POST.get("cancelled") == "on")
     except TimetableError as problem:
         logger.info("School %s change rejected: %s", role.school_id, problem)
-        messages.error(request, str(problem))
-    else:
-        messages.success(
-            request, f"Урок {lesson.date:%d.%m.%Y} №{lesson.number} изменён."
-        )
+        lesson.refresh_from_db()
+        return _render_lesson_change(request, lesson, str(problem), status=400)
+    messages.success(
+        request,
+        f"Урок {lesson.date:%d.%m.%Y} №{lesson.number} ({lesson.school_class.name}) "
+        "изменён.",
+    )
     return redirect(f"{reverse('journal:school')}?date={lesson.date:%Y-%m-%d}")

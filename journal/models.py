@@ -62,6 +62,9 @@ class Lesson(models.Model):
     )
     is_cancelled = models.BooleanField("урок отменён", default=False)
     updated_at = models.DateTimeField(auto_now=True)
+    # Incremented on every change of the topic, homework or due date; a save
+    # of those fields that carries a stale version is rejected.
+    version = models.PositiveIntegerField(default=1)
 
     objects = LessonQuerySet.as_manager()
 

@@ -185,3 +185,41 @@ def lesson_holiday(lesson: Lesson) -> Holiday | None:
         start_date__lte=lesson.date,
         end_date__gte=lesson.date,
     ).first()
+
+
+# Lessons looked at when searching for the next one; a longer run of
+# cancelled lessons or lessons dated in holidays leaves the due date empty.
+NEXT_LESSON_SEARCH = 60
+
+
+def next_lesson_date(lesson: Lesson) -> datetime.date | None:
+    """Return the date of the next lesson of the same journal, if any.
+
+    The next lesson is the first later-dated lesson of the same teaching
+    assignment (class or subgroup, and subject) that is neither cancelled nor
+    dated in the holidays of the class's grade. A second lesson on the same
+    day does not count, because homework is due at a later lesson. Runs two
+    queries.
+    """
+    grade = lesson.school_class.grade
+    holidays = list(
+        Holiday.objects.filter(
+            academic_year_id=lesson.school_class.academic_year_id,
+            grade_from__lte=grade,
+            grade_to__gte=grade,
+            end_date__gt=lesson.date,
+        )
+    )
+    later = (
+        Lesson.objects.filter(
+            assignment_id=lesson.assignment_id,
+            date__gt=lesson.date,
+            is_cancelled=False,
+        )
+        .order_by("date", "number")
+        .values_list("date", flat=True)[:NEXT_LESSON_SEARCH]
+    )
+    for day in later:
+        if not any(h.start_date <= day <= h.end_date for h in holidays):
+            return day
+    return None

@@ -5,12 +5,13 @@ a JournalChange row for every mark and attendance code it creates, changes or
 deletes. It either saves everything or raises and saves nothing.
 
 Concurrent edits are detected by the ``version`` the form carries for every
-existing mark and attendance row. A row whose version moved on since the form
-was rendered is a conflict, unless the row already contains exactly what the
-form asks for: that is how a double submit of the same form, or the same
-change made by two people, stays harmless. New marks are compared the same
-way with the marks the pupil got since the form was rendered, so a repeated
-submit never creates a duplicate mark.
+existing mark and attendance row, and for the lesson's topic and homework. A
+row whose version moved on since the form was rendered is a conflict, unless
+the row already contains exactly what the form requests: that is how a
+double submit of the same form, or the same change made by two people, stays
+harmless. New marks are compared the same way with the marks the pupil got
+since the form was rendered, so a repeated submit never creates a duplicate
+mark.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from journal.models import Attendance, JournalChange, Lesson, Mark
-from journal.selectors import lesson_holiday, lesson_period
+from journal.selectors import lesson_holiday, lesson_period, next_lesson_date
 from school.models import StaffMember, WorkType
 
 logger = logging.getLogger(__name__)
@@ -87,6 +88,9 @@ class LessonSubmission:
     # New values of Lesson.topic, homework and homework_due; a field missing
     # from the dict is left as it is.
     lesson_fields: dict[str, str | datetime.date | None] = field(default_factory=dict)
+    # Lesson.version the lesson fields were loaded with; None skips the check
+    # (a grid cell carries no lesson fields).
+    lesson_version: int | None = None
     pupils: list[PupilEntry] = field(default_factory=list)
     # Marks the form edits (not deletes) that were not found when the page
     # was built again for the POST: someone deleted them meanwhile.
@@ -97,9 +101,10 @@ class LessonSubmission:
 class Conflict:
     """A cell someone else changed since the form was rendered."""
 
-    # None for a mark that no longer exists, whose pupil is unknown.
+    # None for a mark that no longer exists, whose pupil is unknown, and for
+    # the lesson's own fields.
     student_id: int | None
-    # "mark", "new_mark" or "attendance".
+    # "mark", "new_mark", "attendance" or "lesson" (topic and homework).
     cell: str
     message: str
     mark_id: int | None = None
@@ -460,13 +465,53 @@ def _lost_race() -> JournalSaveError:
     )
 
 
-def _apply_lesson_fields(lesson: Lesson, submission: LessonSubmission) -> bool:
-    fields = submission.lesson_fields
-    changed = [name for name, value in fields.items() if getattr(lesson, name) != value]
+def _with_due_default(
+    lesson: Lesson, fields: dict[str, str | datetime.date | None]
+) -> dict[str, str | datetime.date | None]:
+    """Fill an empty homework due date with the next lesson's date.
+
+    A due date is kept only together with homework: without homework text
+    the due date is cleared.
+    """
+    if "homework" not in fields and "homework_due" not in fields:
+        return fields
+    result = dict(fields)
+    homework = fields.get("homework", lesson.homework)
+    due = fields.get("homework_due", lesson.homework_due)
+    if not str(homework or "").strip():
+        result["homework_due"] = None
+    elif due is None:
+        result["homework_due"] = next_lesson_date(lesson)
+    return result
+
+
+def _lesson_conflict(lesson: Lesson) -> Conflict:
+    due = f"{lesson.homework_due:%d.%m.%Y}" if lesson.homework_due else "не указан"
+    return Conflict(
+        None,
+        "lesson",
+        "Тему или домашнее задание изменили, пока вы редактировали урок: сейчас "
+        f"тема «{lesson.topic or 'не указана'}», задание "
+        f"«{lesson.homework or 'не задано'}», срок {due}. Ваши изменения не "
+        "сохранены: проверьте их и сохраните ещё раз.",
+    )
+
+
+def _lesson_field_changes(
+    lesson: Lesson, fields: dict[str, str | datetime.date | None]
+) -> list[str]:
+    return [name for name, value in fields.items() if getattr(lesson, name) != value]
+
+
+def _apply_lesson_fields(
+    lesson: Lesson, fields: dict[str, str | datetime.date | None]
+) -> bool:
+    changed = _lesson_field_changes(lesson, fields)
     for name in changed:
         setattr(lesson, name, fields[name])
     if changed:
-        lesson.save(update_fields=[*changed, "updated_at"])
+        lesson.version += 1
+        lesson.save(update_fields=[*changed, "version", "updated_at"])
     return bool(changed)
 
 
@@ -507,8 +552,18 @@ def save_lesson(
             locked.homework_due,
             locked.is_cancelled,
         )
+        lesson.version = locked.version
 
+        lesson_fields = _with_due_default(lesson, submission.lesson_fields)
         plan = _build_plan(lesson, submission)
+        stale = (
+            submission.lesson_version is not None
+            and submission.lesson_version != lesson.version
+        )
+        # A stale form that requests what is saved already (a double submit,
+        # or the same text typed twice) is harmless.
+        if stale and _lesson_field_changes(lesson, lesson_fields):
+            plan.conflicts.insert(0, _lesson_conflict(lesson))
         if plan.conflicts:
             raise JournalSaveError(
                 [conflict.message for conflict in plan.conflicts], plan.conflicts
@@ -522,7 +577,7 @@ def save_lesson(
         for change in history:
             change.reason = reason.strip()[:500]
         JournalChange.objects.bulk_create(history)
-        lesson_changed = _apply_lesson_fields(lesson, submission)
+        lesson_changed = _apply_lesson_fields(lesson, lesson_fields)
 
     result = SaveResult(
         created=len(plan.creates) + len(plan.attendance_creates),

@@ -1,12 +1,13 @@
 from django.urls import path
 
-from journal import class_views, grid_views, manage_views, views
+from journal import class_views, grid_views, manage_views, schedule_views, views
 
 app_name = "journal"
 
 urlpatterns = [
     path("", views.day, name="day"),
     path("lessons/<int:lesson_id>/", views.lesson_page, name="lesson"),
+    path("lessons/<int:lesson_id>/topic/", views.lesson_topic, name="lesson_topic"),
     path("journals/<int:assignment_id>/", grid_views.grid, name="grid"),
     path(
         "lessons/<int:lesson_id>/cells/<int:student_id>/",
@@ -41,6 +42,14 @@ urlpatterns = [
         "school/lessons/<int:lesson_id>/change/",
         manage_views.lesson_change,
         name="lesson_change",
+    ),
+    path("school/bells/", schedule_views.bells, name="bells"),
+    path("school/timetable/", schedule_views.timetable, name="timetable"),
+    path("school/timetable/add/", schedule_views.timetable_add, name="timetable_add"),
+    path(
+        "school/timetable/entries/<int:entry_id>/",
+        schedule_views.timetable_entry,
+        name="timetable_entry",
     ),
     path("journals/<int:assignment_id>/xlsx/", grid_views.grid_xlsx, name="grid_xlsx"),
     path(

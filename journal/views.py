@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from accounts.models import User
@@ -19,7 +20,14 @@ from journal.access import (
     is_school_manager_anywhere,
 )
 from journal.dates import local_today, parse_iso_date
-from journal.forms import LessonForm, PupilRow, build_submission
+from journal.forms import (
+    LessonForm,
+    PupilRow,
+    build_submission,
+    lesson_initial,
+    show_current_lesson_fields,
+    typed_lesson_fields_note,
+)
 from journal.models import Lesson
 from journal.selectors import (
     class_teacher_classes,
@@ -144,14 +152,14 @@ def lesson_page(request: HttpRequest, lesson_id: int) -> HttpResponse:
     """Show and save one lesson's journal: topic, homework, marks, attendance."""
     lesson, author = get_editable_lesson_or_404(request.user, lesson_id)
     if request.method != "POST":
-        form = LessonForm(lesson=lesson, initial=_lesson_initial(lesson))
+        form = LessonForm(lesson=lesson, initial=lesson_initial(lesson))
         rows = _build_rows(lesson, None)
         return render(
             request, "journal/lesson.html", _lesson_context(lesson, form, rows, [])
         )
 
     data = request.POST.copy()
-    form = LessonForm(data, lesson=lesson, initial=_lesson_initial(lesson))
+    form = LessonForm(data, lesson=lesson, initial=lesson_initial(lesson))
     rows = _build_rows(lesson, data)
     valid = form.is_valid()
     valid = all([row.is_valid() for row in rows]) and valid
@@ -179,7 +187,11 @@ def _render_rejected(
 ) -> HttpResponse:
     """Show the form again after the service rejected it, with the reasons."""
     _patch_conflicts(data, error.conflicts, _build_rows(lesson, None))
-    form = LessonForm(data, lesson=lesson, initial=_lesson_initial(lesson))
+    errors = ["Журнал не сохранён.", *error.errors]
+    if any(conflict.cell == "lesson" for conflict in error.conflicts):
+        errors.append(typed_lesson_fields_note(data))
+        show_current_lesson_fields(data, lesson)
+    form = LessonForm(data, lesson=lesson, initial=lesson_initial(lesson))
     form.is_valid()
     rows = _build_rows(lesson, data)
     for row in rows:
@@ -189,16 +201,49 @@ def _render_rejected(
             c.message for c in error.conflicts if c.student_id == student_id
         ]
 
-    context = _lesson_context(
-        lesson, form, rows, ["Журнал не сохранён.", *error.errors]
-    )
+    context = _lesson_context(lesson, form, rows, errors)
     status = 409 if error.conflicts else 400
     return render(request, "journal/lesson.html", context, status=status)
 
 
-def _lesson_initial(lesson: Lesson) -> dict[str, Any]:
-    return {
-        "topic": lesson.topic,
-        "homework": lesson.homework,
-        "homework_due": lesson.homework_due,
-    }
+@login_required
+@require_http_methods(["GET", "POST"])
+def lesson_topic(request: HttpRequest, lesson_id: int) -> HttpResponse:
+    """Set a lesson's topic and homework from the journal grid's column head."""
+    lesson, author = get_editable_lesson_or_404(request.user, lesson_id)
+    raw_period = request.POST.get("period") or request.GET.get("period") or ""
+    period_id = raw_period if raw_period.isdigit() and len(raw_period) < 12 else ""
+    back = reverse("journal:grid", args=[lesson.assignment_id])
+    if period_id:
+        back += f"?period={period_id}"
+    context: dict[str, Any] = {"lesson": lesson, "back": back, "period_id": period_id}
+    initial = lesson_initial(lesson)
+    if request.method != "POST":
+        context.update(form=LessonForm(lesson=lesson, initial=initial), errors=[])
+        return render(request, "journal/lesson_topic.html", context)
+
+    data = request.POST.copy()
+    form = LessonForm(data, lesson=lesson, initial=initial)
+    if not form.is_valid():
+        context.update(form=form, errors=["Не сохранено: исправьте ошибки ниже."])
+        return render(request, "journal/lesson_topic.html", context, status=400)
+    user = request.user
+    if not isinstance(user, User):  # login_required has let only users in
+        raise Http404
+    today = local_today(lesson.school_class.school.time_zone)
+    try:
+        save_lesson(lesson, build_submission(form, []), user, author, today)
+    except JournalSaveError as error:
+        logger.info("Lesson %s topic rejected for user %s", lesson.pk, user.pk)
+        errors = ["Не сохранено.", *error.errors]
+        if error.conflicts:
+            errors.append(typed_lesson_fields_note(data))
+            show_current_lesson_fields(data, lesson)
+        form = LessonForm(data, lesson=lesson, initial=initial)
+        form.is_valid()
+        context.update(form=form, errors=errors)
+        status = 409 if error.conflicts else 400
+        return render(request, "journal/lesson_topic.html", context, status=status)
+
+    messages.success(request, f"Тема и задание урока {lesson.date:%d.%m.%Y} сохранены.")
+    return redirect(back)

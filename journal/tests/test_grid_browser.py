@@ -14,6 +14,7 @@ from django.urls import reverse
 from journal.models import Attendance, Mark
 from journal.tests import factories as jf
 from journal.tests.conftest import frozen_now  # noqa: F401
+from school.tests import factories as f
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("frozen_now")]
 
@@ -98,6 +99,7 @@ def test_teacher_pages_pass_axe(
         reverse("journal:lesson", args=[lesson.pk]),
         reverse("journal:grid", args=[world.assignment.pk]),
         reverse("journal:finals", args=[world.assignment.pk]),
+        reverse("journal:lesson_topic", args=[lesson.pk]),
         reverse("journal:class", args=[world.school_class.pk]),
         reverse("journal:class_attendance", args=[world.school_class.pk]),
     ):
@@ -113,13 +115,18 @@ def test_school_page_passes_axe(
     transactional_db: None,
     world: Any,
 ) -> None:
-    jf.LessonFactory.create(
+    lesson = jf.LessonFactory.create(
         assignment=world.assignment, date=datetime.date(2026, 12, 2), topic=""
     )
+    entry = f.TimetableEntryFactory.create(assignment=world.assignment, weekday=3)
     page = _teacher_page(browser, live_server, world, world.school_admin_user)
     for address in (
         reverse("journal:school") + "?date=2026-12-02",
         reverse("journal:grid", args=[world.assignment.pk]),
+        reverse("journal:lesson_change", args=[lesson.pk]),
+        reverse("journal:bells"),
+        reverse("journal:timetable") + "?date=2026-12-02",
+        reverse("journal:timetable_entry", args=[entry.pk]),
     ):
         response = page.goto(live_server.url + address)
         assert response is not None and response.status == 200, address

@@ -585,7 +585,8 @@ def test_lesson_page_query_count_fixed(
     small = count_queries(lambda: client.get(url(lesson)))
     client.force_login(world.other_teacher_user)
     large = count_queries(lambda: client.get(url(large_lesson)))
-    with django_assert_max_num_queries(12):
+    # Two of them look up the next lesson for the empty due date.
+    with django_assert_max_num_queries(14):
         response = client.get(url(large_lesson))
 
     assert small == large

@@ -111,3 +111,154 @@ def test_head_of_studies_sets_a_substitute(client, world, head_of_studies) -> No
 
     lesson.refresh_from_db()
     assert lesson.substitute_teacher == world.other_teacher
+
+
+def _school_day(world, lessons: int, teachers: int) -> None:
+    """Add lessons on 2 December and staff of the school, each with a name."""
+    for _ in range(teachers):
+        staff = f.StaffMemberFactory.create()
+        f.StaffRoleFactory.create(staff=staff, school=world.school)
+    for number in range(lessons):
+        assignment = f.TeachingAssignmentFactory.create(
+            school_class=world.school_class, teacher=world.teacher
+        )
+        jf.LessonFactory.create(
+            assignment=assignment, date=datetime.date(2026, 12, 2), number=number % 8
+        )
+
+
+def _school_page_size(client) -> int:
+    return len(client.get(reverse("journal:school") + "?date=2026-12-02").content)
+
+
+def test_school_page_size_ignores_teacher_count(client, world, head_of_studies) -> None:
+    _school_day(world, lessons=10, teachers=0)
+    client.force_login(head_of_studies)
+    few_teachers = _school_page_size(client)
+
+    _school_day(world, lessons=0, teachers=40)
+    many_teachers = _school_page_size(client)
+
+    assert many_teachers == few_teachers
+
+
+def test_school_page_grows_per_lesson_only(client, world, head_of_studies) -> None:
+    _school_day(world, lessons=5, teachers=5)
+    client.force_login(head_of_studies)
+    small = _school_page_size(client)
+
+    _school_day(world, lessons=5, teachers=40)
+    large = _school_page_size(client)
+
+    # Five more lessons add a day row, a gaps row and a journal link each.
+    # A select of every teacher in each row would add kilobytes per lesson.
+    assert large - small < 5 * 2500
+
+
+@pytest.mark.parametrize(("lessons", "teachers"), [(2, 2), (30, 40)])
+def test_school_page_query_count_is_fixed(
+    client, world, head_of_studies, django_assert_num_queries, lessons, teachers
+) -> None:
+    _school_day(world, lessons=lessons, teachers=teachers)
+    client.force_login(head_of_studies)
+
+    # Session and user, the role, the year, classes, journals, periods,
+    # gaps, the day's lessons and the header's navigation.
+    with django_assert_num_queries(10):
+        page = client.get(reverse("journal:school") + "?date=2026-12-02")
+
+    assert page.status_code == 200
+    assert len(page.context["day_lessons"]) == lessons
+
+
+def test_school_page_links_the_change_form(client, world, head_of_studies) -> None:
+    lesson = jf.LessonFactory.create(
+        assignment=world.assignment, date=datetime.date(2026, 12, 2)
+    )
+    client.force_login(head_of_studies)
+
+    page = client.get(reverse("journal:school") + "?date=2026-12-02")
+
+    assert reverse("journal:lesson_change", args=[lesson.pk]) in page.text
+    assert reverse("journal:bells") in page.text
+    assert reverse("journal:timetable") in page.text
+
+
+def test_change_page_lists_the_school_teachers(client, world, head_of_studies) -> None:
+    lesson = jf.LessonFactory.create(assignment=world.assignment)
+    client.force_login(head_of_studies)
+
+    page = client.get(reverse("journal:lesson_change", args=[lesson.pk]))
+
+    assert page.status_code == 200
+    assert f'value="{world.other_teacher.pk}"' in page.text
+    assert f'value="{world.other_school_admin.pk}"' not in page.text
+
+
+def test_head_of_studies_cancels_a_lesson(client, world, head_of_studies) -> None:
+    lesson = jf.LessonFactory.create(assignment=world.assignment)
+    client.force_login(head_of_studies)
+
+    response = client.post(
+        reverse("journal:lesson_change", args=[lesson.pk]),
+        {"substitute": "", "cancelled": "on"},
+    )
+
+    assert response.status_code == 302
+    assert response.url.endswith("?date=2026-12-01")
+    lesson.refresh_from_db()
+    assert lesson.is_cancelled
+
+
+@pytest.mark.parametrize(
+    "persona", ["teacher_user", "guardian_user", "other_school_admin_user"]
+)
+def test_others_cannot_change_a_lesson(client, world, persona) -> None:
+    lesson = jf.LessonFactory.create(assignment=world.assignment)
+    client.force_login(getattr(world, persona))
+
+    page = client.get(reverse("journal:lesson_change", args=[lesson.pk]))
+    change = client.post(
+        reverse("journal:lesson_change", args=[lesson.pk]),
+        {"substitute": world.other_teacher.pk, "cancelled": "on"},
+    )
+
+    assert page.status_code == 404
+    assert change.status_code == 404
+    lesson.refresh_from_db()
+    assert lesson.substitute_teacher is None
+    assert not lesson.is_cancelled
+
+
+def test_substitute_from_another_school_is_rejected(
+    client, world, head_of_studies
+) -> None:
+    lesson = jf.LessonFactory.create(assignment=world.assignment)
+    client.force_login(head_of_studies)
+
+    response = client.post(
+        reverse("journal:lesson_change", args=[lesson.pk]),
+        {"substitute": world.other_school_admin.pk},
+    )
+
+    assert response.status_code == 400
+    assert "Учитель не найден в этой школе" in response.text
+    lesson.refresh_from_db()
+    assert lesson.substitute_teacher is None
+
+
+def test_cancelling_a_held_lesson_saves_nothing(client, world, head_of_studies) -> None:
+    lesson = jf.LessonFactory.create(assignment=world.assignment)
+    jf.MarkFactory.create(lesson=lesson, student=world.child)
+    client.force_login(head_of_studies)
+
+    response = client.post(
+        reverse("journal:lesson_change", args=[lesson.pk]),
+        {"substitute": world.other_teacher.pk, "cancelled": "on"},
+    )
+
+    assert response.status_code == 400
+    assert "отменить его нельзя" in response.text
+    lesson.refresh_from_db()
+    assert lesson.substitute_teacher is None
+    assert not lesson.is_cancelled

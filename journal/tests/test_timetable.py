@@ -103,7 +103,7 @@ def test_timetable_change_leaves_held_lessons_untouched(world, tuesday_slot) -> 
         topic="",
     )
 
-    new_entry = change_timetable_entry(
+    change = change_timetable_entry(
         tuesday_slot,
         datetime.date(2026, 11, 23),
         weekday=4,
@@ -130,7 +130,9 @@ def test_timetable_change_leaves_held_lessons_untouched(world, tuesday_slot) -> 
     ]
     tuesday_slot.refresh_from_db()
     assert tuesday_slot.valid_to == datetime.date(2026, 11, 22)
-    assert new_entry.valid_from == datetime.date(2026, 11, 23)
+    assert change.entry is not None
+    assert change.entry.valid_from == datetime.date(2026, 11, 23)
+    assert (change.removed, change.kept, change.created) == (1, 1, 2)
 
 
 def test_substitute_and_cancel(world) -> None:
