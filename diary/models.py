@@ -83,8 +83,9 @@ class CacheStamp(models.Model):
     Database triggers (migration ``0002_cache_stamps``) write these rows
     after every change to lessons, marks, attendance, timetables, enrollments,
     bells, holidays and the names shown beside them, and to whose diaries a
-    user may open, whatever code made the change. A cached page's key contains the stamps it was built from, so a
-    change makes the old entry unreachable instead of deleting it.
+    user may open, whatever code made the change. A cached page's key
+    contains the stamps it was built from, so a change makes the old entry
+    unreachable instead of deleting it.
     """
 
     class Scope(models.TextChoices):
