@@ -189,3 +189,16 @@ def browser() -> Iterator[object]:
         )
         yield instance
         instance.close()
+
+
+@pytest.fixture(autouse=True)
+def empty_cache() -> Iterator[None]:
+    """Start every test with an empty cache.
+
+    Rolled-back test data can reuse ids and cache stamps, so an entry left by
+    an earlier test could match a later test's key.
+    """
+    from django.core.cache import cache
+
+    cache.clear()
+    yield

@@ -174,22 +174,31 @@ def diary_children(user: AbstractBaseUser | AnonymousUser) -> list[DiaryChild]:
     return [_diary_child(student, user) for student in _linked_students(user)]
 
 
-def get_diary_child_or_404(
-    user: AbstractBaseUser | AnonymousUser, student_id: int | None
-) -> tuple[DiaryChild | None, list[DiaryChild]]:
-    """Return the requested child and all the user's children.
+def choose_child(
+    user: AbstractBaseUser | AnonymousUser,
+    children: list[DiaryChild],
+    student_id: int | None,
+) -> DiaryChild | None:
+    """Return the requested child among the user's ``children``.
 
     Without ``student_id`` the first child whose diary is open is chosen (or
     the first child, or None for a user with no linked students). A
     ``student_id`` the user is not linked to raises Http404.
     """
-    children = diary_children(user)
     if student_id is None:
         open_children = [child for child in children if child.is_open]
         candidates = open_children or children
-        return (candidates[0] if candidates else None), children
+        return candidates[0] if candidates else None
     for child in children:
         if child.student.pk == student_id:
-            return child, children
+            return child
     logger.info("Diary access denied: student %s, user %s", student_id, user.pk)
     raise Http404("Ученик не найден.")
+
+
+def get_diary_child_or_404(
+    user: AbstractBaseUser | AnonymousUser, student_id: int | None
+) -> tuple[DiaryChild | None, list[DiaryChild]]:
+    """Return the requested child (see :func:`choose_child`) and all children."""
+    children = diary_children(user)
+    return choose_child(user, children, student_id), children

@@ -75,3 +75,41 @@ class MarkNotice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} / {self.student_id}"
+
+
+class CacheStamp(models.Model):
+    """The time of the last change to what a cached diary page shows.
+
+    Database triggers (migration ``0002_cache_stamps``) write these rows
+    after every change to lessons, marks, attendance, timetables, enrollments,
+    bells, holidays and the names shown beside them, and to whose diaries a
+    user may open, whatever code made the change. A cached page's key
+    contains the stamps it was built from, so a change makes the old entry
+    unreachable instead of deleting it.
+    """
+
+    class Scope(models.TextChoices):
+        SCHOOL = "school", "школа"
+        CLASS = "class", "класс"
+        PUPIL = "pupil", "ученик"
+        USER = "user", "пользователь"
+
+    scope = models.CharField("область", max_length=6, choices=Scope.choices)
+    # No foreign key: rows outlive deleted objects and are written by triggers.
+    object_id = models.BigIntegerField("объект")
+    # Microseconds since the Unix epoch of the last change, or one more than
+    # the previous value when the clock has not moved on. Starting from the
+    # clock keeps values rising after a database is restored from a backup.
+    value = models.BigIntegerField("отметка времени")
+
+    class Meta:
+        verbose_name = "отметка изменения"
+        verbose_name_plural = "отметки изменений"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scope", "object_id"], name="cache_stamp_unique_object"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.object_id}: {self.value}"

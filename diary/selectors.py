@@ -52,11 +52,10 @@ class _WeekNavigationMixin:
     """Week bounds and neighbours shared by the diary's and the schedule's weeks."""
 
     monday: datetime.date
-    days: Sequence[_SchoolDayMixin]
 
     @property
     def saturday(self) -> datetime.date:
-        return self.days[-1].date
+        return school_week(self.monday)[-1]
 
     @property
     def previous_monday(self) -> datetime.date:
@@ -65,6 +64,13 @@ class _WeekNavigationMixin:
     @property
     def next_monday(self) -> datetime.date:
         return self.monday + datetime.timedelta(days=7)
+
+
+@dataclass
+class WeekBounds(_WeekNavigationMixin):
+    """A week's dates and neighbours, for a page whose days come from the cache."""
+
+    monday: datetime.date
 
 
 @dataclass

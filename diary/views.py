@@ -1,6 +1,6 @@
 """The diary pages for guardians and students.
 
-Every page resolves the child through :func:`get_diary_child_or_404` (a 404
+Every page resolves the child through :func:`choose_child` (a 404
 for anyone else's child) and shows the explanation page while the diary is
 closed, so no page can forget either check.
 """
@@ -21,10 +21,11 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
-from diary import calendar, notices, selectors
-from diary.access import DiaryChild, get_diary_child_or_404
+from diary import caching, calendar, notices, selectors
+from diary.access import DiaryChild, choose_child
 from diary.charts import marks_chart
 from journal.dates import parse_iso_date, week_start
 from school.models import SchoolClass
@@ -54,7 +55,10 @@ def diary_page(
         def wrapper(
             request: HttpRequest, student_id: int | None = None, **kwargs: Any
         ) -> HttpResponse:
-            child, children = get_diary_child_or_404(request.user, student_id)
+            children, stamps = caching.cached_children(request.user)
+            child = choose_child(request.user, children, student_id)
+            # The header's navigation reuses the user's stamp read here.
+            request.cache_stamps = stamps  # type: ignore[attr-defined]
             low_vision = request.COOKIES.get(LOW_VISION_COOKIE) == "1"
             if child is None:
                 return render(
@@ -65,6 +69,7 @@ def diary_page(
                 "children": children,
                 "switch_to": switch_to,
                 "low_vision": low_vision,
+                "cache_stamps": stamps,
             }
             if not child.is_open:
                 return render(request, "diary/closed.html", context)
@@ -127,9 +132,18 @@ def _chosen_range(
 def week(request: HttpRequest, child: DiaryChild, context: Context) -> HttpResponse:
     """Show one child's lessons, marks and attendance from Monday to Saturday."""
     day = _chosen_day(request, child)
-    diary = selectors.diary_week(child.student, week_start(day), child.enrollments)
+    monday = week_start(day)
+    days_html, built = caching.week_days_html(child, monday, context["cache_stamps"])
 
-    context.update({"week": diary, "chosen_date": day, "page": "week"})
+    context.update(
+        {
+            # The whole week when it was built for this request, else its bounds.
+            "week": built or selectors.WeekBounds(monday),
+            "week_days_html": mark_safe(days_html),  # noqa: S308 - rendered by us
+            "chosen_date": day,
+            "page": "week",
+        }
+    )
     return render(request, "diary/week.html", context)
 
 

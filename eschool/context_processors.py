@@ -12,6 +12,7 @@ from django.utils.functional import SimpleLazyObject
 from school.models import Guardian, StaffMember, StaffRole, Student
 
 MANAGER_ROLES = (StaffRole.Role.HEAD_OF_STUDIES, StaffRole.Role.SCHOOL_ADMIN)
+NAVIGATION_TIMEOUT_SECONDS = 3600
 
 
 def _full_name(model: type[Guardian | Student | StaffMember]) -> Subquery:
@@ -48,12 +49,34 @@ def _navigation(user_pk: int) -> dict[str, Any]:
     return row
 
 
+def _cached_navigation(request: HttpRequest, user_pk: int) -> dict[str, Any]:
+    from django.core.cache import cache
+
+    from diary.caching import Scope, read_stamps
+
+    # The user's stamp moves with every change to their names and roles. It
+    # is read before the values, and a diary page has already read it.
+    key = (Scope.USER, user_pk)
+    stamps = getattr(request, "cache_stamps", None)
+    if stamps is None or not stamps.covers(key):
+        stamps = read_stamps([key])
+    cache_key = f"navigation:{user_pk}:{stamps.values.get(key, 0)}"
+    values = cache.get(cache_key)
+    if values is None:
+        values = _navigation(user_pk)
+        cache.set(cache_key, values, NAVIGATION_TIMEOUT_SECONDS)
+    return values
+
+
 def navigation(request: HttpRequest) -> dict[str, Any]:
     """Add the signed-in user's name and the sections they may open.
 
-    The values load on first use in a template, in one query.
+    The values load on first use in a template, from the cache under the
+    user's stamp, else in one more query.
     """
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    return {"navigation": SimpleLazyObject(lambda: _navigation(user.pk))}
+    return {
+        "navigation": SimpleLazyObject(lambda: _cached_navigation(request, user.pk))
+    }

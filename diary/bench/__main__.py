@@ -9,6 +9,7 @@ first run and reused afterwards. The server is gunicorn on 127.0.0.1 only.
 from __future__ import annotations
 
 import argparse
+import datetime
 import http.client
 import logging
 import os
@@ -21,7 +22,12 @@ import sys
 import threading
 import time
 import urllib.parse
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from diary.bench.journal import CellTarget
 
 logger = logging.getLogger("diary.bench")
 
@@ -68,8 +74,17 @@ def _ensure_database(source: str, database: str) -> None:
     connection.close()
 
 
-def _prepare(args: argparse.Namespace) -> list[str]:
-    """Migrate and fill the database; return session keys of sample guardians."""
+@dataclass
+class Prepared:
+    """Session keys and targets of the timed requests."""
+
+    guardian_keys: list[str]
+    grids: list[tuple[str, str]]
+    cells: list[CellTarget]
+
+
+def _prepare(args: argparse.Namespace) -> Prepared:
+    """Migrate and fill the database; open sessions for guardians and teachers."""
     import django
     from django.core.management import call_command
 
@@ -78,9 +93,12 @@ def _prepare(args: argparse.Namespace) -> list[str]:
     from django.contrib.sessions.backends.db import SessionStore
 
     from accounts.models import User
-    from diary.bench import data
+    from diary.bench import data, journal
+    from journal.dates import local_today
 
     call_command("migrate", verbosity=0)
+    # DEBUG=off serves hashed static names, which need the manifest.
+    call_command("collectstatic", interactive=False, verbosity=0)
     schools, pupils = data.existing_size()
     if schools == 0:
         started = time.monotonic()
@@ -95,55 +113,112 @@ def _prepare(args: argparse.Namespace) -> list[str]:
         f"Data set: {schools} schools, {pupils} pupils, "
         f"{Lesson.objects.count()} lessons, {Mark.objects.count()} marks."
     )
-    users = list(
-        User.objects.filter(email__startswith="bench-").order_by("?")[: args.sessions]
-    )
-    keys = []
-    for user in users:
+
+    def make_session(user: User) -> str:
         session = SessionStore()
         session[SESSION_KEY] = str(user.pk)
         session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
         session[HASH_SESSION_KEY] = user.get_session_auth_hash()
         session.create()
-        keys.append(str(session.session_key))
-    return keys
+        return str(session.session_key)
+
+    users = list(
+        User.objects.filter(email__startswith="bench-")
+        .exclude(email__startswith="bench-teacher-")
+        .order_by("?")[: args.sessions]
+    )
+    rng = random.Random(11)  # noqa: S311 - picks test data only
+    grids = journal.grid_sessions(args.grids, make_session, rng)
+    cells = journal.empty_cells(grids, local_today("Europe/Moscow"), args.requests)
+    return Prepared([make_session(user) for user in users], grids, cells)
 
 
-def _request(
-    connection: http.client.HTTPConnection, path: str, cookie: str
+# Any 32 letters work: the benchmark sends the same value as cookie and header.
+CSRF_SECRET = secrets.token_hex(16)
+
+
+@dataclass(frozen=True)
+class Request:
+    method: str
+    path: str
+    session_key: str
+    body: str = ""
+
+
+def _send(
+    connection: http.client.HTTPConnection, request: Request
 ) -> tuple[float, int]:
+    headers = {"Cookie": f"sessionid={request.session_key}"}
+    if request.method == "POST":
+        # Django accepts an unmasked CSRF secret in the header when it equals
+        # the cookie; htmx sends HX-Request on every cell save.
+        headers.update(
+            {
+                "Cookie": f"{headers['Cookie']}; csrftoken={CSRF_SECRET}",
+                "X-CSRFToken": CSRF_SECRET,
+                "HX-Request": "true",
+                "Content-Type": "application/x-www-form-urlencoded",
+            }
+        )
     started = time.perf_counter()
-    connection.request("GET", path, headers={"Cookie": cookie})
+    connection.request(request.method, request.path, body=request.body, headers=headers)
     response = connection.getresponse()
     response.read()
     return (time.perf_counter() - started) * 1000, response.status
 
 
-def _week_path(rng: random.Random) -> str:
-    day = 1 + rng.randrange(0, 200)
-    import datetime
+def _week_request(keys: list[str], random_week: bool) -> Callable[..., Request]:
+    def make(rng: random.Random) -> Request:
+        key = rng.choice(keys)
+        if not random_week:
+            return Request("GET", "/diary/", key)
+        date = datetime.date(2026, 9, 1) + datetime.timedelta(days=rng.randrange(200))
+        return Request("GET", f"/diary/?date={date.isoformat()}", key)
 
-    date = datetime.date(2026, 9, 1) + datetime.timedelta(days=day)
-    return f"/diary/?date={date.isoformat()}"
+    return make
+
+
+def _cell_requests(cells: list[CellTarget]) -> Callable[..., Request]:
+    remaining = list(cells)
+
+    def make(rng: random.Random) -> Request:
+        cell = remaining.pop()
+        body = urllib.parse.urlencode(
+            {
+                "value": str(rng.choice([2, 3, 4, 5])),
+                "work_type": cell.work_type_id,
+                "state": "a;",
+            }
+        )
+        path = f"/journal/lessons/{cell.lesson_id}/cells/{cell.student_id}/"
+        return Request("POST", path, cell.session_key, body)
+
+    return make
 
 
 def _measure(
-    label: str, port: int, keys: list[str], paths: object, args: argparse.Namespace
+    label: str,
+    port: int,
+    make_request: Callable[[random.Random], Request],
+    args: argparse.Namespace,
+    *,
+    count: int | None = None,
+    parallel: bool = True,
 ) -> Timing:
     """Time sequential requests, then count requests of parallel clients."""
     rng = random.Random(7)  # noqa: S311 - spreads test requests only
-    make_path = paths if callable(paths) else (lambda _rng: str(paths))
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     latencies, errors = [], 0
-    for _ in range(args.warmup):
-        _request(connection, make_path(rng), f"sessionid={rng.choice(keys)}")
-    for _ in range(args.requests):
-        elapsed, status = _request(
-            connection, make_path(rng), f"sessionid={rng.choice(keys)}"
-        )
+    if parallel:
+        for _ in range(args.warmup):
+            _send(connection, make_request(rng))
+    for _ in range(count or args.requests):
+        elapsed, status = _send(connection, make_request(rng))
         latencies.append(elapsed)
         errors += status != 200
     connection.close()
+    if not parallel:
+        return Timing(label, latencies, 0.0, errors)
 
     done = [0] * args.clients
     stop_at = time.monotonic() + args.seconds
@@ -152,9 +227,7 @@ def _measure(
         local = random.Random(index)  # noqa: S311
         own = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         while time.monotonic() < stop_at:
-            _, status = _request(
-                own, make_path(local), f"sessionid={local.choice(keys)}"
-            )
+            _, status = _send(own, make_request(local))
             done[index] += status == 200
         own.close()
 
@@ -192,6 +265,14 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=500)
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument(
+        "--grids", type=int, default=20, help="teachers' journal grids to open"
+    )
+    parser.add_argument(
+        "--redis-url",
+        help="REDIS_URL for the portal's cache and sessions (default: none, "
+        "so each worker has its own local-memory cache)",
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
 
@@ -211,7 +292,10 @@ def main() -> None:
             "DJANGO_SETTINGS_MODULE": "eschool.settings",
         }
     )
-    keys = _prepare(args)
+    if args.redis_url:
+        os.environ["REDIS_URL"] = args.redis_url
+    prepared = _prepare(args)
+    keys = prepared.guardian_keys
 
     server = subprocess.Popen(  # noqa: S603
         [
@@ -234,10 +318,40 @@ def main() -> None:
     )
     try:
         _wait_until_up(args.port, time.monotonic() + 30)
+        # Random weeks first, so that they find few weeks in the cache.
         results = [
-            _measure("diary week page", args.port, keys, _week_path, args),
             _measure(
-                "trivial page (one query)", args.port, keys, "/diary/health/", args
+                "diary week page, random weeks of the year",
+                args.port,
+                _week_request(keys, random_week=True),
+                args,
+            ),
+            _measure(
+                "diary week page, this week",
+                args.port,
+                _week_request(keys, random_week=False),
+                args,
+            ),
+            _measure(
+                "trivial page (one query)",
+                args.port,
+                lambda rng: Request("GET", "/diary/health/", rng.choice(keys)),
+                args,
+            ),
+            _measure(
+                f"journal grid ({len(prepared.grids)} teachers)",
+                args.port,
+                lambda rng: Request("GET", *reversed(rng.choice(prepared.grids))),
+                args,
+                count=min(args.requests, 200),
+            ),
+            _measure(
+                "save one journal cell",
+                args.port,
+                _cell_requests(prepared.cells),
+                args,
+                count=len(prepared.cells),
+                parallel=False,
             ),
         ]
     finally:
@@ -258,10 +372,11 @@ def main() -> None:
             f"{result.percentile(0.95):.1f} | {result.throughput:.0f} | "
             f"{result.errors} |"
         )
-    week, trivial = results
+    cold, warm, trivial = results[:3]
     print(
-        f"\nWeek page throughput is {week.throughput / trivial.throughput:.2f} "
-        "of the trivial page's."
+        f"\nWeek page throughput is {cold.throughput / trivial.throughput:.2f} "
+        f"(random weeks) and {warm.throughput / trivial.throughput:.2f} "
+        "(this week) of the trivial page's."
     )
 
 

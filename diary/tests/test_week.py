@@ -272,7 +272,7 @@ def test_week_query_count_fixed(client, world, size, django_assert_max_num_queri
     _fill_class(world, size)
     client.force_login(world.guardian_user)
 
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(15):
         response = client.get(reverse("diary:week", args=[world.child.pk]))
 
     lessons = [item for day in response.context["week"].days for item in day.lessons]
