@@ -28,13 +28,14 @@ from __future__ import annotations
 
 import contextvars
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import MiddlewareNotUsed
-from django.db import connections
+from django.db import DatabaseError, connections
 from django.db.models import Model
 from django.http import HttpRequest, HttpResponse
 
@@ -76,8 +77,6 @@ def replica_configured() -> bool:
 class PrimaryReplicaRouter:
     """Send diary, journal and school reads of unpinned GET requests to the replica."""
 
-    # NOTE: nothing falls back to the primary when the replica is unreachable,
-    # so the routed reads then fail with a server error.
     def db_for_read(self, model: type[Model], **hints: Any) -> str:
         routing = _current_request.get()
         if routing is None or not routing.replica_allowed or routing.wrote:
@@ -111,6 +110,38 @@ class PrimaryReplicaRouter:
         return db == PRIMARY_ALIAS
 
 
+# Monotonic time until which requests read from the primary because the
+# replica could not be reached.
+_replica_down_until = 0.0
+
+
+def replica_reachable() -> bool:
+    """Connect to the replica, or report it down and skip it for a while.
+
+    While the replica is down, requests read from the primary and retry the
+    replica every ``DATABASE_REPLICA_RETRY_SECONDS``. A replica that fails in
+    the middle of a request still fails that request.
+    """
+    global _replica_down_until
+    now = time.monotonic()
+    if now < _replica_down_until:
+        return False
+    try:
+        # A kept connection runs its health check here (CONN_HEALTH_CHECKS)
+        # and reconnects when the check fails.
+        connections[REPLICA_ALIAS].ensure_connection()
+    except DatabaseError as error:
+        retry = settings.DATABASE_REPLICA_RETRY_SECONDS
+        _replica_down_until = now + retry
+        logger.warning(
+            "Read replica unreachable, reading from the primary for %s s: %s",
+            retry,
+            error,
+        )
+        return False
+    return True
+
+
 class ReplicaPinMiddleware:
     """Allow replica reads for a request, and pin the browser after a write.
 
@@ -127,6 +158,7 @@ class ReplicaPinMiddleware:
         routing = RequestRouting(
             replica_allowed=request.method in READ_ONLY_METHODS
             and not self._is_pinned(request, pin_seconds)
+            and replica_reachable()
         )
         token = _current_request.set(routing)
         try:

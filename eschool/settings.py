@@ -132,6 +132,9 @@ if "DATABASE_REPLICA_URL" in env:
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
     DATABASE_ROUTERS = ["eschool.db_router.PrimaryReplicaRouter"]
 DATABASE_REPLICA_PIN_SECONDS = env.int("DATABASE_REPLICA_PIN_SECONDS", default=5)
+# While the replica cannot be reached, reads go to the primary and the
+# replica is tried again after this many seconds.
+DATABASE_REPLICA_RETRY_SECONDS = env.int("DATABASE_REPLICA_RETRY_SECONDS", default=5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache and sessions. REDIS_URL moves the cache to Redis and sessions to the

@@ -325,3 +325,52 @@ def test_settings_without_replica_url(monkeypatch: pytest.MonkeyPatch) -> None:
 
     assert list(names["DATABASES"]) == [PRIMARY_ALIAS]
     assert "DATABASE_ROUTERS" not in names
+
+
+@pytest.fixture
+def unreachable_replica(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Point the replica alias at a closed port, as if its server were down."""
+    connection = connections[REPLICA_ALIAS]
+    connection.close()
+    monkeypatch.setitem(connection.settings_dict, "HOST", "127.0.0.1")
+    monkeypatch.setitem(connection.settings_dict, "PORT", "1")
+    monkeypatch.setattr(db_router, "_replica_down_until", 0.0)
+    yield
+    connection.close()
+
+
+def test_unreachable_replica_falls_back_to_primary(
+    world: World, unreachable_replica: None, caplog: pytest.LogCaptureFixture
+) -> None:
+    guardian = signed_in(world.guardian_user)
+
+    # Capturing the replica's queries would connect to it, so only the
+    # primary is watched: it serves the whole page.
+    with CaptureQueriesContext(connections[PRIMARY_ALIAS]) as primary:
+        response = guardian.get(reverse("diary:week"), {"date": "2026-12-01"})
+
+    assert response.status_code == 200
+    read_apps = {
+        app
+        for query in primary.captured_queries
+        for app in Capture.apps_of_query(query["sql"])
+    }
+    assert {"journal", "school"} <= read_apps
+    assert "Read replica unreachable" in caplog.text
+    assert db_router._replica_down_until > time.monotonic()
+
+
+def test_replica_retried_after_retry_time(
+    world: World, unreachable_replica: None, settings: Any
+) -> None:
+    settings.DATABASE_REPLICA_RETRY_SECONDS = 0
+    guardian = signed_in(world.guardian_user)
+    assert guardian.get(reverse("diary:week")).status_code == 200
+
+    connection = connections[REPLICA_ALIAS]
+    connection.settings_dict.update(connections[PRIMARY_ALIAS].settings_dict)
+    with Capture() as queries:
+        response = guardian.get(reverse("diary:week"), {"date": "2026-12-01"})
+
+    assert response.status_code == 200
+    assert queries.replica.captured_queries != []
