@@ -62,6 +62,12 @@ class DiaryChild:
         return self.access is DiaryAccess.OPEN
 
     @property
+    def left_on(self) -> datetime.date | None:
+        """The last day of the latest enrollment that has ended, if any."""
+        ended = [e.end_date for e in self.enrollments if e.end_date is not None]
+        return max(ended, default=None)
+
+    @property
     def enrollment(self) -> Enrollment | None:
         """The enrollment in force today, else the latest one."""
         for enrollment in self.enrollments:

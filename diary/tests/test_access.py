@@ -166,6 +166,7 @@ def test_transfer_out_explained(client, world):
 
     assert response.context["child"].access is DiaryAccess.TRANSFERRED
     assert "переводом в другую" in page
+    assert "последний день обучения — 27 ноября 2026 г." in page
     # The school the pupil left no longer reports on paper either.
     assert "на бумаге" not in page
 
@@ -176,7 +177,7 @@ def test_graduation_explained(client, world):
     response, page = _closed_page(client, world)
 
     assert response.context["child"].access is DiaryAccess.GRADUATED
-    assert "завершил обучение" in page
+    assert "завершил обучение в школе 27 ноября 2026 г." in page
     assert "на бумаге" not in page
 
 
