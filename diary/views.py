@@ -27,15 +27,13 @@ from django.views.decorators.http import require_POST
 from diary import caching, calendar, notices, selectors
 from diary.access import DiaryChild, choose_child
 from diary.charts import marks_chart
+from eschool.context_processors import LOW_VISION_COOKIE
 from journal.dates import parse_iso_date, week_start
 from school.models import SchoolClass
 
 logger = logging.getLogger(__name__)
 
 Context = dict[str, Any]
-# The version for visually impaired users (larger type, high contrast, no
-# images) is a per-browser choice kept in this cookie for a year.
-LOW_VISION_COOKIE = "diary_low_vision"
 LOW_VISION_MAX_AGE = 365 * 24 * 3600
 PageView = Callable[Concatenate[HttpRequest, DiaryChild, Context, ...], HttpResponse]
 
@@ -59,16 +57,12 @@ def diary_page(
             child = choose_child(request.user, children, student_id)
             # The header's navigation reuses the user's stamp read here.
             request.cache_stamps = stamps  # type: ignore[attr-defined]
-            low_vision = request.COOKIES.get(LOW_VISION_COOKIE) == "1"
             if child is None:
-                return render(
-                    request, "diary/no_children.html", {"low_vision": low_vision}
-                )
+                return render(request, "diary/no_children.html")
             context: Context = {
                 "child": child,
                 "children": children,
                 "switch_to": switch_to,
-                "low_vision": low_vision,
                 "cache_stamps": stamps,
             }
             if not child.is_open:
@@ -282,7 +276,7 @@ def low_vision(request: HttpRequest) -> HttpResponse:
     if not url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
-        target = reverse("diary:week")
+        target = reverse("home")
     response = HttpResponseRedirect(target)
     if request.POST.get("mode") == "on":
         response.set_cookie(

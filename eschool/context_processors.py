@@ -80,3 +80,13 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     return {
         "navigation": SimpleLazyObject(lambda: _cached_navigation(request, user.pk))
     }
+
+
+# The version for visually impaired users (larger type, high contrast, no
+# images) is a per-browser choice kept in this cookie for a year.
+LOW_VISION_COOKIE = "diary_low_vision"
+
+
+def low_vision(request: HttpRequest) -> dict[str, Any]:
+    """Tell every page whether to show the version for visually impaired users."""
+    return {"low_vision": request.COOKIES.get(LOW_VISION_COOKIE) == "1"}

@@ -86,6 +86,7 @@ TEMPLATES: list[dict[str, Any]] = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "eschool.context_processors.navigation",
+                "eschool.context_processors.low_vision",
             ],
         },
     },

@@ -307,7 +307,22 @@ def test_low_vision_switch_ignores_foreign_next(client, world):
         reverse("diary:low_vision"), {"mode": "on", "next": "https://example.com/"}
     )
 
-    assert response.url == reverse("diary:week")
+    assert response.url == reverse("home")
+
+
+@pytest.mark.parametrize(
+    "page", ["journal:day", "account_login"], ids=["teacher", "signed out"]
+)
+def test_low_vision_on_every_page(client, world, page):
+    if page == "journal:day":
+        client.force_login(world.teacher_user)
+    address = reverse(page)
+    client.post(reverse("diary:low_vision"), {"mode": "on", "next": address})
+
+    html = client.get(address).content.decode()
+
+    assert 'low-vision">' in html
+    assert "Обычная версия сайта" in html
 
 
 def test_health_page_answers_ok(client, db):
