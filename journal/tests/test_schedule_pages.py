@@ -237,7 +237,7 @@ def test_timetable_query_count_is_fixed(
     # Session and user, the role, the year, the class, the class list,
     # entries, bells, the header's navigation and the add form's subjects
     # (Django's select reads them twice: once for the required attribute).
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(12):
         page = client.get(timetable_url(world))
 
     assert page.status_code == 200

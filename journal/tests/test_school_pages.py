@@ -164,7 +164,7 @@ def test_school_page_query_count_is_fixed(
 
     # Session and user, the role, the year, classes, journals, periods,
     # gaps, the day's lessons and the header's navigation.
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         page = client.get(reverse("journal:school") + "?date=2026-12-02")
 
     assert page.status_code == 200
