@@ -48,10 +48,11 @@ def grid_sessions(
     count: int, make_session: object, rng: random.Random
 ) -> list[tuple[str, str]]:
     """Return (session key, grid path) pairs for ``count`` random assignments."""
+    # First grades get no marks, so their cells would reject every save.
     ids = list(
-        sm.TeachingAssignment.objects.filter(subgroup__isnull=True).values_list(
-            "pk", flat=True
-        )
+        sm.TeachingAssignment.objects.filter(
+            subgroup__isnull=True, school_class__grade__gte=2
+        ).values_list("pk", flat=True)
     )
     pairs = []
     for assignment_id in rng.sample(ids, min(count, len(ids))):
