@@ -61,3 +61,17 @@ replica-start: $(INSTALLED)
 
 replica-stop: $(INSTALLED)
 	$(PY) -m eschool.replica stop $(REPLICA_ARGS)
+
+# The Monday-morning load test and the fault runs (not part of `make test`):
+# locust against gunicorn, Redis and nginx on 127.0.0.1, on a copy of the
+# benchmark data set in its own PostgreSQL. Options: LOAD_ARGS="--users
+# 100,300,500 --duration 60s --app-servers 2 --replica", FAULT_ARGS="--users
+# 100". Results: docs/benchmarks.md.
+.PHONY: load faults
+load: $(INSTALLED)
+	$(VENV)/bin/pip install --quiet -r requirements-load.txt
+	$(WITH_DB) $(PY) -m eschool.load run $(LOAD_ARGS)
+
+faults: $(INSTALLED)
+	$(VENV)/bin/pip install --quiet -r requirements-load.txt
+	$(WITH_DB) $(PY) -m eschool.load faults $(FAULT_ARGS)

@@ -1,0 +1,1 @@
+"""The Monday-morning load test and fault runs (``python -m eschool.load``)."""
