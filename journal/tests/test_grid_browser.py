@@ -82,6 +82,36 @@ def test_teacher_types_a_row_of_marks_from_the_keyboard(
     assert page.locator(f"#sug-{world.child.pk}").inner_text() == "4"
 
 
+@pytest.mark.parametrize("failure", ["no connection", "server error"])
+def test_failed_save_marks_cell_unsaved(
+    browser: Any, live_server: Any, transactional_db: None, world: Any, failure: str
+) -> None:
+    lesson = jf.LessonFactory.create(
+        assignment=world.assignment, date=datetime.date(2026, 11, 16)
+    )
+    page = _teacher_page(browser, live_server, world)
+    page.goto(live_server.url + reverse("journal:grid", args=[world.assignment.pk]))
+    # The browser stands in for a broken network or a crashed app server:
+    # the cell's POST never reaches Django, or comes back as a bare 502.
+    if failure == "no connection":
+        page.route("**/cells/**", lambda route: route.abort())
+    else:
+        page.route(
+            "**/cells/**", lambda route: route.fulfill(status=502, body="Bad Gateway")
+        )
+    cell = page.locator(f"#c{lesson.pk}-{world.child.pk}")
+    cell.locator("input.grid-input").focus()
+
+    page.keyboard.type("5")
+    page.keyboard.press("Tab")
+    page.wait_for_selector(f"#c{lesson.pk}-{world.child.pk} .grid-error")
+
+    assert "Не сохранено" in cell.locator(".grid-error").inner_text()
+    assert cell.locator("input.grid-input").input_value() == "5"
+    assert cell.locator("input.grid-input").get_attribute("aria-invalid") == "true"
+    assert not Mark.objects.filter(lesson=lesson).exists()
+
+
 def test_teacher_pages_pass_axe(
     browser: Any,
     live_server: Any,

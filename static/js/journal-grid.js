@@ -50,6 +50,38 @@
     }
   });
 
+  // A save that got no answer or a server error (5xx) leaves the typed value
+  // in place, marked as not saved, so the teacher can type it again. A 400,
+  // 403 or 409 answer replaces the cell with the server's own message.
+  function markUnsaved(event, message) {
+    var input = event.detail.elt;
+    if (!(input instanceof HTMLInputElement) || !input.classList.contains("grid-input")) {
+      return;
+    }
+    var cell = input.closest("td");
+    var key = "unsaved-" + cell.id;
+    var note = document.getElementById(key);
+    if (!note) {
+      note = document.createElement("span");
+      note.className = "grid-error";
+      note.id = key;
+      note.setAttribute("role", "alert");
+      cell.appendChild(note);
+    }
+    note.textContent = message;
+    cell.classList.add("grid-cell-error");
+    input.setAttribute("aria-invalid", "true");
+    input.setAttribute("aria-describedby", key);
+  }
+
+  document.addEventListener("htmx:responseError", function (event) {
+    markUnsaved(event, "Не сохранено: ошибка на сервере. Введите отметку ещё раз через минуту.");
+  });
+
+  document.addEventListener("htmx:sendError", function (event) {
+    markUnsaved(event, "Не сохранено: нет связи с сервером. Проверьте подключение и введите отметку ещё раз.");
+  });
+
   document.addEventListener("focusin", function (event) {
     var input = event.target;
     if (input instanceof HTMLInputElement && input.classList.contains("grid-input")) {
