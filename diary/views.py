@@ -28,6 +28,7 @@ from diary import caching, calendar, notices, selectors
 from diary.access import DiaryChild, choose_child
 from diary.charts import marks_chart
 from eschool.context_processors import LOW_VISION_COOKIE
+from eschool.numbers import parse_id
 from journal.dates import parse_iso_date, week_start
 from school.models import SchoolClass
 
@@ -222,7 +223,7 @@ def subject_marks(
     if subject is None:
         raise Http404("Предмет не найден.")
     raw_period = request.GET.get("period", "")
-    period_id = int(raw_period) if raw_period.isdigit() else None
+    period_id = parse_id(raw_period)
     result = selectors.subject_marks(
         child.student, subject, school_class, period_id, child.today
     )

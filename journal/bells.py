@@ -151,6 +151,9 @@ def replace_bells(year: AcademicYear, bells: list[BellTimes]) -> None:
     halfway. Nothing references a Bell row: lessons keep only the number.
     """
     with transaction.atomic():
+        # Two saves at once would both delete and then insert the same
+        # numbers; the year's row makes the second wait, and the last wins.
+        AcademicYear.objects.select_for_update().filter(pk=year.pk).first()
         Bell.objects.filter(academic_year=year).delete()
         Bell.objects.bulk_create(
             Bell(

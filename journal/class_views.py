@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import User
+from eschool.numbers import parse_id
 from journal.access import get_class_for_class_teacher_or_404
 from journal.class_teacher import (
     ExcuseError,
@@ -34,7 +35,7 @@ def _period(
 ) -> tuple[Period | None, list[Period]]:
     periods = class_periods(school_class)
     raw = request.GET.get("period", "")
-    wanted = int(raw) if raw.isdigit() and len(raw) < 12 else None
+    wanted = parse_id(raw)
     today = local_today(school_class.school.time_zone)
     return choose_period(periods, wanted, today), periods
 
@@ -80,12 +81,12 @@ def excuse(request: HttpRequest, class_id: int, attendance_id: int) -> HttpRespo
     user = request.user
     if not isinstance(user, User):  # login_required has let only users in
         raise Http404
-    raw_version = request.POST.get("version", "")
+    version = parse_id(request.POST.get("version", ""))
     try:
         excuse_absence(
             school_class=school_class,
             attendance_id=attendance_id,
-            expected_version=int(raw_version) if raw_version.isdigit() else -1,
+            expected_version=-1 if version is None else version,
             reason=request.POST.get("reason", "")[:500],
             user=user,
             author=access.staff,
@@ -99,7 +100,7 @@ def excuse(request: HttpRequest, class_id: int, attendance_id: int) -> HttpRespo
         messages.success(request, "Причина пропуска записана: «Н» заменено на «УП».")
     target = reverse("journal:class_attendance", args=[school_class.pk])
     period = request.POST.get("period", "")
-    if period.isdigit():
+    if parse_id(period) is not None:
         target += f"?period={period}"
     return redirect(target)
 

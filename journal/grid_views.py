@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.middleware import HtmxDetails
 
 from accounts.models import User
+from eschool.numbers import parse_id
 from journal.access import (
     get_journal_assignment_or_404,
     get_journal_lesson_or_404,
@@ -58,7 +59,7 @@ def _refusal(closed: bool) -> str:
 
 
 def _int_or_none(raw: str | None) -> int | None:
-    return int(raw) if raw and raw.isdigit() and len(raw) < 12 else None
+    return parse_id(raw)
 
 
 @login_required

@@ -18,6 +18,7 @@ from django.views.decorators.http import (
     require_POST,
 )
 
+from eschool.numbers import parse_id
 from journal.access import get_managed_school_or_404
 from journal.dates import local_today, parse_iso_date
 from journal.models import Attendance, Lesson, Mark
@@ -131,7 +132,7 @@ def generate(request: HttpRequest) -> HttpResponse:
     raw_class = request.POST.get("school_class", "")
     if raw_class:
         chosen = SchoolClass.objects.filter(
-            pk=int(raw_class) if raw_class.isdigit() else 0, academic_year=year
+            pk=parse_id(raw_class) or 0, academic_year=year
         ).first()
         if chosen is None:
             messages.error(request, "Класс не найден.")
@@ -226,7 +227,7 @@ def lesson_change(request: HttpRequest, lesson_id: int) -> HttpResponse:
     substitute = None
     if raw:
         substitute = StaffMember.objects.filter(
-            pk=int(raw) if raw.isdigit() and len(raw) < 12 else 0,
+            pk=parse_id(raw) or 0,
             roles__school=role.school,
         ).first()
         if substitute is None:

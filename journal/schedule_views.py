@@ -21,6 +21,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
+from eschool.numbers import parse_id
 from journal.access import get_managed_school_or_404
 from journal.bells import bell_formset, replace_bells
 from journal.dates import local_today, parse_iso_date
@@ -80,7 +81,7 @@ def _class_or_404(year: AcademicYear, raw: str | None) -> SchoolClass | None:
     classes = SchoolClass.objects.filter(academic_year=year)
     if not raw:
         return classes.order_by("grade", "letter").first()
-    chosen = classes.filter(pk=int(raw) if raw.isdigit() and len(raw) < 12 else 0)
+    chosen = classes.filter(pk=parse_id(raw) or 0)
     found = chosen.first()
     if found is None:
         raise Http404("Класс не найден.")

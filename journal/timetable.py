@@ -24,6 +24,7 @@ from school.models import (
     AcademicYear,
     Holiday,
     Period,
+    School,
     SchoolClass,
     StaffMember,
     TeachingAssignment,
@@ -287,6 +288,42 @@ def change_timetable_entry(
     new_assignment = assignment or entry.assignment
     if new_assignment.school_class_id != school_class.pk:
         raise TimetableError("Предмет и учитель должны быть из нагрузки этого класса.")
+    with transaction.atomic():
+        _lock_timetable(school_class.school_id)
+        # Another change may have ended this entry while the form was open.
+        entry.refresh_from_db()
+        return _change_locked(
+            entry,
+            new_assignment,
+            from_date,
+            weekday=weekday,
+            lesson_number=lesson_number,
+            room=room,
+            regenerate_until=regenerate_until,
+        )
+
+
+def _lock_timetable(school_id: int) -> None:
+    """Serialize timetable changes of one school until the transaction ends.
+
+    The conflict checks read other entries of the school (the teacher's and
+    the room's slots), so two changes checked at once could both pass and
+    book one slot twice. The school's row is the lock.
+    """
+    School.objects.select_for_update().filter(pk=school_id).first()
+
+
+def _change_locked(
+    entry: TimetableEntry,
+    new_assignment: TeachingAssignment,
+    from_date: datetime.date,
+    *,
+    weekday: int,
+    lesson_number: int,
+    room: str,
+    regenerate_until: datetime.date | None,
+) -> TimetableChange:
+    school_class = entry.assignment.school_class
     _check_in_year(school_class.academic_year, from_date)
     _check_starts_in_entry(entry, from_date)
     unchanged = (
@@ -311,18 +348,17 @@ def change_timetable_entry(
             ignored_entry_id=entry.pk,
         )
     )
-    with transaction.atomic():
-        new_entry = TimetableEntry.objects.create(
-            assignment=new_assignment,
-            weekday=weekday,
-            lesson_number=lesson_number,
-            room=room,
-            valid_from=from_date,
-            valid_to=entry.valid_to,
-        )
-        removed, kept = _remove_unheld(entry, from_date)
-        _end_entry(entry, from_date)
-        created = _regenerate(school_class, from_date, regenerate_until)
+    new_entry = TimetableEntry.objects.create(
+        assignment=new_assignment,
+        weekday=weekday,
+        lesson_number=lesson_number,
+        room=room,
+        valid_from=from_date,
+        valid_to=entry.valid_to,
+    )
+    removed, kept = _remove_unheld(entry, from_date)
+    _end_entry(entry, from_date)
+    created = _regenerate(school_class, from_date, regenerate_until)
     logger.info(
         "Timetable entry %s changed from %s into %s: %s unheld lessons removed, "
         "%s held kept, %s created",
@@ -372,17 +408,18 @@ def add_timetable_entry(
     """Put a new slot into the timetable from a date on, to the end of the year."""
     school_class = assignment.school_class
     _check_in_year(school_class.academic_year, from_date)
-    _raise_conflicts(
-        slot_conflicts(
-            assignment,
-            weekday=weekday,
-            lesson_number=lesson_number,
-            room=room,
-            first=from_date,
-            last=None,
-        )
-    )
     with transaction.atomic():
+        _lock_timetable(school_class.school_id)
+        _raise_conflicts(
+            slot_conflicts(
+                assignment,
+                weekday=weekday,
+                lesson_number=lesson_number,
+                room=room,
+                first=from_date,
+                last=None,
+            )
+        )
         entry = TimetableEntry.objects.create(
             assignment=assignment,
             weekday=weekday,

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from accounts.models import User
+from eschool.numbers import parse_id
 from journal.access import (
     get_editable_lesson_or_404,
     get_staff_member_or_404,
@@ -212,7 +213,7 @@ def lesson_topic(request: HttpRequest, lesson_id: int) -> HttpResponse:
     """Set a lesson's topic and homework from the journal grid's column head."""
     lesson, author = get_editable_lesson_or_404(request.user, lesson_id)
     raw_period = request.POST.get("period") or request.GET.get("period") or ""
-    period_id = raw_period if raw_period.isdigit() and len(raw_period) < 12 else ""
+    period_id = raw_period if parse_id(raw_period) is not None else ""
     back = reverse("journal:grid", args=[lesson.assignment_id])
     if period_id:
         back += f"?period={period_id}"

@@ -24,6 +24,7 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, URLResolver, path, reverse
 from import_export.admin import ImportExportMixin
 
+from eschool.numbers import parse_id
 from school import imports, services
 from school import models as sm
 from school.admin_forms import (
@@ -369,9 +370,10 @@ class CurrentClassFilter(admin.SimpleListFilter):
         open_enrollments = sm.Enrollment.objects.filter(end_date__isnull=True)
         if value == self.NOT_ENROLLED:
             return queryset.exclude(pk__in=open_enrollments.values("student_id"))
-        if not value.isdigit():
+        class_id = parse_id(value)
+        if class_id is None:
             return queryset.none()
-        in_class = open_enrollments.filter(school_class_id=int(value))
+        in_class = open_enrollments.filter(school_class_id=class_id)
         return queryset.filter(pk__in=in_class.values("student_id"))
 
 
