@@ -50,6 +50,8 @@ WEEK_TEMPLATE = "diary/includes/week_days.html"
 
 Scope = CacheStamp.Scope
 StampKey = tuple[str, int]
+# Moved by a TRUNCATE of any watched table, so part of every key.
+GLOBAL_KEY: StampKey = (Scope.GLOBAL, 0)
 
 
 @dataclass(frozen=True)
@@ -89,7 +91,7 @@ def read_stamps(keys: Iterable[StampKey]) -> Stamps:
 
 def _children_keys(user_pk: int, children: list[DiaryChild]) -> list[StampKey]:
     """Return the stamps an entry of children depends on, in a fixed order."""
-    keys: set[StampKey] = {(Scope.USER, user_pk)}
+    keys: set[StampKey] = {(Scope.USER, user_pk), GLOBAL_KEY}
     for child in children:
         keys.add((Scope.PUPIL, child.student.pk))
         for enrollment in child.enrollments:
@@ -167,7 +169,7 @@ def week_key(child: DiaryChild, monday: datetime.date, stamps: Stamps) -> str:
     dates = school_week(monday)
     first, last = dates[0], dates[-1]
     enrollments = _week_enrollments(child, first, last)
-    covered: set[StampKey] = {(Scope.PUPIL, child.student.pk)}
+    covered: set[StampKey] = {(Scope.PUPIL, child.student.pk), GLOBAL_KEY}
     for enrollment in enrollments:
         covered.add((Scope.CLASS, enrollment.school_class_id))
         covered.add((Scope.SCHOOL, enrollment.school_class.school_id))

@@ -93,6 +93,8 @@ class CacheStamp(models.Model):
         CLASS = "class", "класс"
         PUPIL = "pupil", "ученик"
         USER = "user", "пользователь"
+        # One row (object 0), moved by TRUNCATE of a watched table.
+        GLOBAL = "global", "все данные"
 
     scope = models.CharField("область", max_length=6, choices=Scope.choices)
     # No foreign key: rows outlive deleted objects and are written by triggers.

@@ -52,15 +52,16 @@ def _navigation(user_pk: int) -> dict[str, Any]:
 def _cached_navigation(request: HttpRequest, user_pk: int) -> dict[str, Any]:
     from django.core.cache import cache
 
-    from diary.caching import Scope, read_stamps
+    from diary.caching import GLOBAL_KEY, Scope, read_stamps
 
     # The user's stamp moves with every change to their names and roles. It
     # is read before the values, and a diary page has already read it.
-    key = (Scope.USER, user_pk)
+    keys = [(Scope.USER, user_pk), GLOBAL_KEY]
     stamps = getattr(request, "cache_stamps", None)
-    if stamps is None or not stamps.covers(key):
-        stamps = read_stamps([key])
-    cache_key = f"navigation:{user_pk}:{stamps.values.get(key, 0)}"
+    if stamps is None or not all(stamps.covers(key) for key in keys):
+        stamps = read_stamps(keys)
+    values_key = ":".join(str(value) for *_key, value in stamps.of(keys))
+    cache_key = f"navigation:{user_pk}:{values_key}"
     values = cache.get(cache_key)
     if values is None:
         values = _navigation(user_pk)

@@ -5,7 +5,8 @@ is set. The replica serves the reads of the ``diary``, ``journal`` and
 ``school`` apps in GET and HEAD requests, and only while the browser is not
 pinned to the primary. Every other read and every write goes to the primary
 (alias ``default``). Reads of sessions, users and sign-in records
-(``sessions``, ``auth``, ``accounts``, allauth) always stay on the primary:
+(``sessions``, ``auth``, ``accounts``, allauth), and every read of requests
+to the sign-in pages and the admin site, always stay on the primary:
 a session read from a lagging replica right after sign-in would sign the
 user out again.
 
@@ -157,6 +158,7 @@ class ReplicaPinMiddleware:
         pin_seconds = settings.DATABASE_REPLICA_PIN_SECONDS
         routing = RequestRouting(
             replica_allowed=request.method in READ_ONLY_METHODS
+            and not request.path_info.startswith(self._primary_only_paths())
             and not self._is_pinned(request, pin_seconds)
             and replica_reachable()
         )
@@ -183,6 +185,12 @@ class ReplicaPinMiddleware:
         routing = _current_request.get()
         if routing is not None:
             routing.view_called = True
+
+    @staticmethod
+    def _primary_only_paths() -> tuple[str, ...]:
+        # Sign-in matches a person by SNILS and links the account, and the
+        # admin site's forms save what they show: both must read current rows.
+        return ("/accounts/", f"/{settings.ADMIN_URL}")
 
     @staticmethod
     def _is_pinned(request: HttpRequest, pin_seconds: int) -> bool:
