@@ -61,6 +61,13 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument(
         "--replica", action="store_true", help="serve reads from a streaming replica"
     )
+    run.add_argument(
+        "--warmup",
+        type=_seconds,
+        default=30,
+        help="seconds from the first request left out of the steady-state "
+        "percentiles (30s)",
+    )
 
     faults = commands.add_parser("faults", help="fault runs under load")
     faults.add_argument("--users", type=int, default=100)
@@ -86,6 +93,7 @@ def main(argv: list[str] | None = None) -> int:
             arguments.duration,
             arguments.app_servers,
             arguments.replica,
+            arguments.warmup,
         )
         return 0
 

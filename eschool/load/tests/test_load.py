@@ -83,6 +83,21 @@ def test_summarise_counts_error_kinds() -> None:
     assert summary.saved == [(1, 2, "5")]
 
 
+def test_summarise_leaves_warmup_out_of_steady_times() -> None:
+    events = [
+        _request(0.0, "diary week", 200, 10.0),
+        # Sent at 29.5 s, answered at 30.5 s: still part of the warm-up.
+        _request(30.5, "diary week", 200, 1000.0),
+        _request(31.0, "diary week", 200, 20.0),
+        _request(32.0, "journal grid", 200, 50.0),
+    ]
+
+    summary = runner.summarise(events, warmup_seconds=30)
+
+    assert summary.week_ms == [10.0, 1000.0, 20.0]
+    assert summary.steady_week_ms == [20.0]
+
+
 def test_percentile_of_sorted_values() -> None:
     values = [float(n) for n in range(1, 101)]
     assert runner.percentile(values, 0.5) == 50.0
