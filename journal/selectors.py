@@ -164,16 +164,29 @@ def lesson_bell(lesson: Lesson) -> Bell | None:
     ).first()
 
 
+_PERIOD_ATTRIBUTE = "_journal_lesson_period"
+
+
 def lesson_period(lesson: Lesson) -> Period | None:
-    """Return the reporting period of the lesson's date and the class's grade."""
+    """Return the reporting period of the lesson's date and the class's grade.
+
+    The answer is kept on the lesson object, because saving a grid cell asks
+    for it three times; an object loaded anew asks the database again.
+    """
+    key = (lesson.date, lesson.school_class_id)
+    known = lesson.__dict__.get(_PERIOD_ATTRIBUTE)
+    if known is not None and known[0] == key:
+        return known[1]  # type: ignore[no-any-return]
     grade = lesson.school_class.grade
-    return Period.objects.filter(
+    period = Period.objects.filter(
         academic_year_id=lesson.school_class.academic_year_id,
         grade_from__lte=grade,
         grade_to__gte=grade,
         start_date__lte=lesson.date,
         end_date__gte=lesson.date,
     ).first()
+    lesson.__dict__[_PERIOD_ATTRIBUTE] = (key, period)
+    return period
 
 
 def lesson_holiday(lesson: Lesson) -> Holiday | None:

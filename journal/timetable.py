@@ -290,8 +290,7 @@ def change_timetable_entry(
         raise TimetableError("Предмет и учитель должны быть из нагрузки этого класса.")
     with transaction.atomic():
         _lock_timetable(school_class.school_id)
-        # Another change may have ended this entry while the form was open.
-        entry.refresh_from_db()
+        _reload(entry)
         return _change_locked(
             entry,
             new_assignment,
@@ -301,6 +300,18 @@ def change_timetable_entry(
             room=room,
             regenerate_until=regenerate_until,
         )
+
+
+def _reload(entry: TimetableEntry) -> None:
+    """Read the entry again under the lock: another change may have ended or
+    deleted it while the form was open."""
+    try:
+        entry.refresh_from_db()
+    except TimetableEntry.DoesNotExist:
+        raise TimetableError(
+            "Этот урок уже убран из расписания другим изменением. "
+            "Обновите страницу и проверьте расписание."
+        ) from None
 
 
 def _lock_timetable(school_id: int) -> None:
@@ -380,10 +391,13 @@ def remove_timetable_entry(
     Lessons of the slot from that date on that hold nothing are deleted;
     held ones and every lesson before the date stay.
     """
-    _check_in_year(entry.assignment.school_class.academic_year, from_date)
-    _check_starts_in_entry(entry, from_date)
+    school_class = entry.assignment.school_class
+    _check_in_year(school_class.academic_year, from_date)
     entry_id = entry.pk
     with transaction.atomic():
+        _lock_timetable(school_class.school_id)
+        _reload(entry)
+        _check_starts_in_entry(entry, from_date)
         removed, kept = _remove_unheld(entry, from_date)
         _end_entry(entry, from_date)
     logger.info(

@@ -13,6 +13,7 @@ from journal.timetable import (
     change_timetable_entry,
     close_period,
     generate_lessons,
+    remove_timetable_entry,
     set_cancelled,
     set_substitute,
 )
@@ -157,3 +158,25 @@ def test_closing_a_period(world) -> None:
     close_period(world.quarter, datetime.date(2026, 12, 29))
     world.quarter.refresh_from_db()
     assert world.quarter.closed_on == datetime.date(2026, 12, 29)
+
+
+def test_change_of_a_deleted_slot_is_explained(world, tuesday_slot) -> None:
+    stale = f.TimetableEntryFactory.create(
+        assignment=world.assignment,
+        weekday=4,
+        lesson_number=2,
+        room="12",
+        valid_from=datetime.date(2026, 11, 20),
+        valid_to=None,
+    )
+    # Another завуч's form removed the slot from its first day on, which
+    # deletes it; this form still holds the old object.
+    same_row = type(stale).objects.get(pk=stale.pk)
+    remove_timetable_entry(same_row, datetime.date(2026, 11, 20))
+
+    with pytest.raises(TimetableError, match="уже убран из расписания"):
+        change_timetable_entry(
+            stale, datetime.date(2026, 11, 27), weekday=4, lesson_number=3, room="12"
+        )
+    with pytest.raises(TimetableError, match="уже убран из расписания"):
+        remove_timetable_entry(stale, datetime.date(2026, 11, 27))
