@@ -37,7 +37,6 @@ from diary import selectors
 from diary.access import DiaryChild, diary_children
 from diary.models import CacheStamp
 from journal.dates import school_week
-from school.models import Enrollment
 
 # Entries never go stale (a change moves the key), so the timeout only frees
 # the memory of values nobody reads again.
@@ -153,22 +152,11 @@ def cached_children(
     return children, stamps
 
 
-def _week_enrollments(
-    child: DiaryChild, first: datetime.date, last: datetime.date
-) -> list[Enrollment]:
-    return [
-        enrollment
-        for enrollment in child.enrollments
-        if enrollment.start_date <= last
-        and (enrollment.end_date is None or enrollment.end_date >= first)
-    ]
-
-
 def week_key(child: DiaryChild, monday: datetime.date, stamps: Stamps) -> str:
     """Return the cache key of the child's week under ``stamps``."""
     dates = school_week(monday)
     first, last = dates[0], dates[-1]
-    enrollments = _week_enrollments(child, first, last)
+    enrollments = [e for e in child.enrollments if e.overlaps(first, last)]
     covered: set[StampKey] = {(Scope.PUPIL, child.student.pk), GLOBAL_KEY}
     for enrollment in enrollments:
         covered.add((Scope.CLASS, enrollment.school_class_id))

@@ -194,11 +194,7 @@ def diary_week(
             .select_related("school_class__school", "school_class__academic_year")
         )
     else:
-        enrollments = [
-            e
-            for e in known_enrollments
-            if e.start_date <= last and (e.end_date is None or e.end_date >= first)
-        ]
+        enrollments = [e for e in known_enrollments if e.overlaps(first, last)]
     if not enrollments:
         days = [DiaryDay(date=day, school_class=None, holiday=None) for day in dates]
         return DiaryWeek(monday=monday, days=days)

@@ -653,6 +653,12 @@ class Enrollment(models.Model):
             self.end_date is None or day <= self.end_date
         )
 
+    def overlaps(self, start: datetime.date, end: datetime.date) -> bool:
+        """Tell whether the enrollment covers a day from ``start`` to ``end``."""
+        return self.start_date <= end and (
+            self.end_date is None or self.end_date >= start
+        )
+
 
 class TeachingAssignment(models.Model):
     """Who teaches which subject to a class or to one of its subgroups."""
