@@ -5,10 +5,10 @@ is set. The replica serves the reads of the ``diary``, ``journal`` and
 ``school`` apps in GET and HEAD requests, and only while the browser is not
 pinned to the primary. Every other read and every write goes to the primary
 (alias ``default``). Reads of sessions, users and sign-in records
-(``sessions``, ``auth``, ``accounts``, allauth), and every read of requests
-to the sign-in pages and the admin site, always stay on the primary:
-a session read from a lagging replica right after sign-in would sign the
-user out again.
+(``sessions``, ``auth``, ``accounts``, allauth) always stay on the primary,
+because a session read from a lagging replica right after sign-in would sign
+the user out again. So does every read of a request to the sign-in pages or
+the admin site.
 
 ``ReplicaPinMiddleware`` decides per request whether replica reads are
 allowed and passes the decision to the router in a context variable. After a request

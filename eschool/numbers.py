@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-# PostgreSQL's bigint holds 19 digits; a longer id cannot exist.
+# PostgreSQL's bigint has at most 19 digits, so a longer id cannot exist.
 MAX_ID_DIGITS = 18
 
 

@@ -170,8 +170,8 @@ _PERIOD_ATTRIBUTE = "_journal_lesson_period"
 def lesson_period(lesson: Lesson) -> Period | None:
     """Return the reporting period of the lesson's date and the class's grade.
 
-    The answer is kept on the lesson object, because saving a grid cell asks
-    for it three times; an object loaded anew asks the database again.
+    The period is kept on the lesson object, because saving a grid cell
+    needs it three times. An object loaded anew queries the database again.
     """
     key = (lesson.date, lesson.school_class_id)
     known = lesson.__dict__.get(_PERIOD_ATTRIBUTE)

@@ -323,7 +323,7 @@ def summarise(events: list[dict[str, Any]], warmup_seconds: float = 0.0) -> Summ
         seconds=(max(times) - min(times)) if times else 0.0,
         week_ms=[row["ms"] for row in week],
         all_ms=[row["ms"] for row in requests],
-        # An event's time is when the answer came, so the request began
+        # An event's time is when the response arrived, so the request began
         # ``ms`` earlier.
         steady_week_ms=[
             row["ms"] for row in week if row["t"] - row["ms"] / 1000 >= steady_from

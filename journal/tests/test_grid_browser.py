@@ -91,7 +91,7 @@ def test_failed_save_marks_cell_unsaved(
     )
     page = _teacher_page(browser, live_server, world)
     page.goto(live_server.url + reverse("journal:grid", args=[world.assignment.pk]))
-    # The browser stands in for a broken network or a crashed app server:
+    # The browser simulates a broken network or a crashed app server:
     # the cell's POST never reaches Django, or comes back as a bare 502.
     if failure == "no connection":
         page.route("**/cells/**", lambda route: route.abort())

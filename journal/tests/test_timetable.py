@@ -170,7 +170,7 @@ def test_change_of_a_deleted_slot_is_explained(world, tuesday_slot) -> None:
         valid_to=None,
     )
     # Another завуч's form removed the slot from its first day on, which
-    # deletes it; this form still holds the old object.
+    # deletes it. This form still has the old object.
     same_row = type(stale).objects.get(pk=stale.pk)
     remove_timetable_entry(same_row, datetime.date(2026, 11, 20))
 

@@ -50,9 +50,9 @@
     }
   });
 
-  // A save that got no answer or a server error (5xx) leaves the typed value
-  // in place, marked as not saved, so the teacher can type it again. A 400,
-  // 403 or 409 answer replaces the cell with the server's own message.
+  // A save that got no response or a server error (5xx) leaves the typed
+  // value in place, marked as not saved, so the teacher can type it again. A
+  // 400, 403 or 409 response replaces the cell with the server's own message.
   function markUnsaved(event, message) {
     var input = event.detail.elt;
     if (!(input instanceof HTMLInputElement) || !input.classList.contains("grid-input")) {

@@ -86,7 +86,7 @@ def test_summarise_counts_error_kinds() -> None:
 def test_summarise_leaves_warmup_out_of_steady_times() -> None:
     events = [
         _request(0.0, "diary week", 200, 10.0),
-        # Sent at 29.5 s, answered at 30.5 s: still part of the warm-up.
+        # Sent at 29.5 s with the response at 30.5 s, so part of the warm-up.
         _request(30.5, "diary week", 200, 1000.0),
         _request(31.0, "diary week", 200, 20.0),
         _request(32.0, "journal grid", 200, 50.0),
